@@ -1,0 +1,9 @@
+// The public API, shared by every entry point once it has initialised the wasm module.
+export {
+  parseRedirect,
+  validateRedirectUrl,
+  validateExternalId,
+  contextHeader,
+  errorCodes,
+} from "./markifact_connect.js";
+export { MarkifactError } from "./markifact-error.js";

@@ -1,0 +1,43 @@
+//! The `X-Markifact-Context` header for the Markifact MCP server.
+
+use crate::error::{Error, Result, Rule};
+
+/// The header's name.
+pub const CONTEXT_HEADER_NAME: &str = "X-Markifact-Context";
+
+/// Builds the `X-Markifact-Context` value `{"connection_ids":[...]}` that narrows an MCP request
+/// to these connections. An empty list is valid and means "no connection at all"; leaving the
+/// header out (not calling this) means "the MCP server's saved settings". Empty ids are rejected.
+///
+/// ```
+/// use markifact_connect::context_header;
+///
+/// assert_eq!(context_header(&["c_1", "c_2"])?, r#"{"connection_ids":["c_1","c_2"]}"#);
+/// assert_eq!(context_header::<&str>(&[])?, r#"{"connection_ids":[]}"#);
+/// assert_eq!(context_header(&["c_1", ""]).unwrap_err().field(), Some("connection_ids[1]"));
+/// # Ok::<(), markifact_connect::Error>(())
+/// ```
+pub fn context_header<S: AsRef<str>>(connection_ids: &[S]) -> Result<String> {
+    if let Some(index) = connection_ids.iter().position(|id| id.as_ref().is_empty()) {
+        return Err(Error::invalid_argument(
+            format!("connection_ids[{index}]"),
+            Rule::Empty,
+            format!("connection_ids[{index}] is empty; connection ids must be non-empty strings"),
+        ));
+    }
+    let ids: Vec<&str> = connection_ids.iter().map(AsRef::as_ref).collect();
+    Ok(serde_json::json!({ "connection_ids": ids }).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_ids_as_json() {
+        let header = context_header(&["a\"b", "é\u{1}"]).unwrap();
+        assert_eq!(header, r#"{"connection_ids":["a\"b","é\u0001"]}"#);
+        let back: serde_json::Value = serde_json::from_str(&header).unwrap();
+        assert_eq!(back["connection_ids"][0], "a\"b");
+    }
+}

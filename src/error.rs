@@ -1,0 +1,269 @@
+//! One error type for the whole crate, with stable machine-readable codes.
+//!
+//! The same codes reach JavaScript as `MarkifactError.code`, so they are part of the public API:
+//! a code is never renamed or reused for another failure.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// The stable code of a failure. `as_str()` is the string both Rust and JavaScript users match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The redirect is not an absolute `http:` or `https:` URL.
+    InvalidUrl,
+    /// The redirect is longer than [`MAX_REDIRECT_INPUT_BYTES`](crate::MAX_REDIRECT_INPUT_BYTES).
+    InputTooLong,
+    /// The redirect carries no `status` (nor `markifact_status`).
+    MissingStatus,
+    /// `status` is present but is not exactly `success` or `error`.
+    InvalidStatus,
+    /// A success redirect lacks `connection_type` or `connection_id` (or it is empty).
+    MissingParameter,
+    /// A Markifact parameter the parser reads appears more than once.
+    DuplicateParameter,
+    /// The redirect does not extend the `redirect_url` it was parsed against.
+    RedirectMismatch,
+    /// A `redirect_url` breaks one of the rules in [`validate_redirect_url`](crate::validate_redirect_url).
+    InvalidRedirectUrl,
+    /// An `external_id` breaks one of the rules in [`validate_external_id`](crate::validate_external_id).
+    InvalidExternalId,
+    /// An argument has the wrong type or an empty value where one is required.
+    InvalidArgument,
+    /// A bug in markifact-connect itself (please report it); never caused by input.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order (used by docs and tests).
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::InvalidUrl,
+        ErrorCode::InputTooLong,
+        ErrorCode::MissingStatus,
+        ErrorCode::InvalidStatus,
+        ErrorCode::MissingParameter,
+        ErrorCode::DuplicateParameter,
+        ErrorCode::RedirectMismatch,
+        ErrorCode::InvalidRedirectUrl,
+        ErrorCode::InvalidExternalId,
+        ErrorCode::InvalidArgument,
+        ErrorCode::Internal,
+    ];
+
+    /// The stable string form, e.g. `"invalid_status"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidUrl => "invalid_url",
+            ErrorCode::InputTooLong => "input_too_long",
+            ErrorCode::MissingStatus => "missing_status",
+            ErrorCode::InvalidStatus => "invalid_status",
+            ErrorCode::MissingParameter => "missing_parameter",
+            ErrorCode::DuplicateParameter => "duplicate_parameter",
+            ErrorCode::RedirectMismatch => "redirect_mismatch",
+            ErrorCode::InvalidRedirectUrl => "invalid_redirect_url",
+            ErrorCode::InvalidExternalId => "invalid_external_id",
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which rule of a validator an input broke. Stable strings, like [`ErrorCode`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Rule {
+    /// Longer than the limit for the field.
+    TooLong,
+    /// Empty where a value is required.
+    Empty,
+    /// Contains whitespace or a control character.
+    WhitespaceOrControl,
+    /// Not an absolute URL at all.
+    NotAUrl,
+    /// A scheme other than `https:` (or `http:` on loopback with the opt-in).
+    NotHttps,
+    /// No host, or an empty host.
+    NoHost,
+    /// A host with non-ASCII characters (use its `xn--` punycode form).
+    NonAsciiHost,
+    /// Credentials (`user@` or `user:pass@`) before the host.
+    Userinfo,
+    /// A `#fragment`.
+    Fragment,
+    /// A value of the wrong JavaScript type.
+    WrongType,
+}
+
+impl Rule {
+    /// The stable string form, e.g. `"not_https"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Rule::TooLong => "too_long",
+            Rule::Empty => "empty",
+            Rule::WhitespaceOrControl => "whitespace_or_control",
+            Rule::NotAUrl => "not_a_url",
+            Rule::NotHttps => "not_https",
+            Rule::NoHost => "no_host",
+            Rule::NonAsciiHost => "non_ascii_host",
+            Rule::Userinfo => "userinfo",
+            Rule::Fragment => "fragment",
+            Rule::WrongType => "wrong_type",
+        }
+    }
+}
+
+/// A failure with a stable [`code`](Error::code), the [`field`](Error::field) it concerns when there
+/// is one, the [`rule`](Error::rule) it broke for validators, and a human-readable message.
+///
+/// Messages quote offending input only in escaped, shortened form, so an error can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    field: Option<Cow<'static, str>>,
+    rule: Option<Rule>,
+    message: String,
+}
+
+impl Error {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error {
+            code,
+            field: None,
+            rule: None,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn with_field(mut self, field: impl Into<Cow<'static, str>>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub(crate) fn with_rule(mut self, rule: Rule) -> Self {
+        self.rule = Some(rule);
+        self
+    }
+
+    /// A wrong-type or empty argument, for bindings that receive untyped values.
+    pub fn invalid_argument(field: impl Into<Cow<'static, str>>, rule: Rule, message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::InvalidArgument, message)
+            .with_field(field)
+            .with_rule(rule)
+    }
+
+    /// Renames the field when it starts with `from` (`connection_ids[2]` -> `connectionIds[2]`), for
+    /// bindings whose argument names differ from the Rust ones.
+    pub fn rename_field(mut self, from: &str, to: &str) -> Self {
+        if let Some(rest) = self.field.as_deref().and_then(|f| f.strip_prefix(from)) {
+            if rest.is_empty() || rest.starts_with('[') {
+                self.field = Some(format!("{to}{rest}").into());
+            }
+        }
+        self
+    }
+
+    /// A failure of this crate's own invariants, for bindings that must report rather than panic.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Internal, message)
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The input field or parameter the error is about, e.g. `"external_id"` or `"connection_ids[2]"`.
+    pub fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+
+    /// The validation rule that was broken, for `invalid_redirect_url`, `invalid_external_id` and
+    /// `invalid_argument`.
+    pub fn rule(&self) -> Option<Rule> {
+        self.rule
+    }
+
+    /// The human-readable message (without the code).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Error");
+        s.field("code", &self.code.as_str());
+        if let Some(field) = &self.field {
+            s.field("field", field);
+        }
+        if let Some(rule) = self.rule {
+            s.field("rule", &rule.as_str());
+        }
+        s.field("message", &self.message).finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Quotes untrusted input for an error message: escaped (no control characters reach a log) and
+/// cut to a readable length, with the cut said explicitly.
+pub(crate) fn quote(input: &str) -> String {
+    const MAX_CHARS: usize = 64;
+    let mut out = String::with_capacity(input.len().min(MAX_CHARS * 2) + 2);
+    out.push('"');
+    for (count, c) in input.chars().enumerate() {
+        if count == MAX_CHARS {
+            out.push_str("\"… (");
+            out.push_str(&input.chars().count().to_string());
+            out.push_str(" characters)");
+            return out;
+        }
+        out.extend(c.escape_debug());
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_and_match_serde() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+            assert_eq!(serde_json::to_string(code).unwrap(), format!("\"{s}\""));
+        }
+    }
+
+    #[test]
+    fn quote_escapes_and_shortens() {
+        assert_eq!(quote("a\nb"), "\"a\\nb\"");
+        let long = "x".repeat(100);
+        let q = quote(&long);
+        assert!(q.starts_with("\"xxxx"));
+        assert!(q.ends_with("(100 characters)"), "{q}");
+    }
+}

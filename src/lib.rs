@@ -1,0 +1,47 @@
+//! # markifact-connect
+//!
+//! Connect your users' ad and analytics accounts through the
+//! [Markifact Connections API](https://api.markifact.com): this crate is the pure core shared by
+//! the Rust crate and the `markifact-connect` npm package (the same code compiled to WebAssembly).
+//!
+//! - [`parse_redirect`] turns the URL Markifact sends the user's browser back to into a typed
+//!   [`RedirectResult`], applying the `markifact_` collision rule.
+//! - [`validate_redirect_url`] and [`validate_external_id`] check link-creation inputs before any
+//!   network call; every rejection has a stable [`ErrorCode`] and names the [`Rule`] it broke.
+//! - [`context_header`] builds the `X-Markifact-Context` header for the Markifact MCP server.
+//! - [`models`] holds the API's objects (connections, auth links) with tolerant deserialisation.
+//!
+//! Nothing here performs I/O; the core builds and tests natively.
+//!
+//! ```
+//! use markifact_connect::{parse_redirect, ParseOptions, RedirectResult};
+//!
+//! let url = "https://app.example.com/cb?status=error&connection_type=ga4&error=access_denied";
+//! match parse_redirect(url, ParseOptions::default())? {
+//!     RedirectResult::Success(s) => println!("connected {} (confirm server-side!)", s.connection_id),
+//!     RedirectResult::Error(e) => assert_eq!(e.error, "access_denied"),
+//! }
+//! # Ok::<(), markifact_connect::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod context;
+mod error;
+pub mod models;
+mod redirect;
+mod validate;
+
+/// The JavaScript API (wasm32 only): what the npm package exports, built on the core above.
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use context::{context_header, CONTEXT_HEADER_NAME};
+pub use error::{Error, ErrorCode, Result, Rule};
+pub use redirect::{
+    parse_redirect, ParseOptions, RedirectError, RedirectResult, RedirectSuccess, COLLISION_PREFIX,
+    MAX_REDIRECT_INPUT_BYTES,
+};
+pub use validate::{
+    validate_external_id, validate_redirect_url, RedirectUrlOptions, MAX_EXTERNAL_ID_CHARS,
+    MAX_REDIRECT_URL_BYTES,
+};

@@ -1,0 +1,409 @@
+//! Parsing the redirect Markifact sends the user's browser back to.
+//!
+//! Markifact keeps every query parameter already on the app's `redirect_url` and appends its own:
+//! `status`, `connection_type`, `connection_id` (success), `external_id` (when one was given) and
+//! `error` (error). When the app's URL already used one of those names, Markifact appends its value
+//! as `markifact_<name>` instead. A reader therefore takes `markifact_<name>` when present,
+//! otherwise `<name>`, name by name.
+//!
+//! The redirect is a user-experience hand-off, not proof: anyone can type these parameters. Confirm
+//! a success server-side with the auth link status endpoint before trusting it.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::{quote, Error, ErrorCode, Result, Rule};
+
+/// Longest redirect URL [`parse_redirect`] reads, in bytes of UTF-8 (16 KiB).
+pub const MAX_REDIRECT_INPUT_BYTES: usize = 16 * 1024;
+
+/// The prefix Markifact puts before a parameter name the app's own URL already uses.
+pub const COLLISION_PREFIX: &str = "markifact_";
+
+/// Options for [`parse_redirect`] (`ParseRedirectOptions` in JavaScript).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "ParseRedirectOptions", rename_all = "camelCase"))]
+pub struct ParseOptions<'a> {
+    /// The `redirect_url` given when the auth link was created. With it the parse is exact: the
+    /// app's parameters are exactly those of this URL, Markifact's are what was appended after them,
+    /// and a redirect that does not extend this URL is rejected with
+    /// [`ErrorCode::RedirectMismatch`].
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub redirect_url: Option<&'a str>,
+}
+
+/// What a redirect says, with the app's own query parameters kept apart.
+///
+/// In JavaScript this is a discriminated union on `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum RedirectResult {
+    /// `status=success`: the user finished the flow (to be confirmed server-side).
+    Success(RedirectSuccess),
+    /// `status=error`: the user denied, or the provider failed. The link stays usable until it expires.
+    Error(RedirectError),
+}
+
+/// The fields of a success redirect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RedirectSuccess {
+    /// The connection type, e.g. `google_ads`.
+    pub connection_type: String,
+    /// Markifact's id of the new connection.
+    pub connection_id: String,
+    /// The `external_id` given at link creation, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub external_id: Option<String>,
+    /// The app's own query parameters, decoded, in order.
+    pub app_params: Vec<(String, String)>,
+}
+
+/// The fields of an error redirect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RedirectError {
+    /// The connection type, when Markifact sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub connection_type: Option<String>,
+    /// The `external_id` given at link creation, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub external_id: Option<String>,
+    /// Markifact's human-readable message, decoded; for logs or a generic retry prompt, not for
+    /// logic. Empty if Markifact sent none.
+    pub error: String,
+    /// The app's own query parameters, decoded, in order.
+    pub app_params: Vec<(String, String)>,
+}
+
+impl RedirectResult {
+    /// The app's own query parameters, whatever the status.
+    pub fn app_params(&self) -> &[(String, String)] {
+        match self {
+            RedirectResult::Success(s) => &s.app_params,
+            RedirectResult::Error(e) => &e.app_params,
+        }
+    }
+}
+
+/// Markifact's parameter names, as they appear unprefixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Param {
+    Status,
+    ConnectionType,
+    ConnectionId,
+    ExternalId,
+    Error,
+}
+
+impl Param {
+    const ALL: [Param; 5] = [
+        Param::Status,
+        Param::ConnectionType,
+        Param::ConnectionId,
+        Param::ExternalId,
+        Param::Error,
+    ];
+
+    const fn name(self) -> &'static str {
+        match self {
+            Param::Status => "status",
+            Param::ConnectionType => "connection_type",
+            Param::ConnectionId => "connection_id",
+            Param::ExternalId => "external_id",
+            Param::Error => "error",
+        }
+    }
+
+    /// Which parameter `key` names, and whether it carries the collision prefix.
+    fn classify(key: &str) -> Option<(Param, bool)> {
+        let (rest, prefixed) = match key.strip_prefix(COLLISION_PREFIX) {
+            Some(rest) => (rest, true),
+            None => (key, false),
+        };
+        Param::ALL
+            .into_iter()
+            .find(|p| p.name() == rest)
+            .map(|p| (p, prefixed))
+    }
+
+    /// The parameters Markifact appends for a given status (the others are the app's).
+    fn read_for(success: bool) -> &'static [Param] {
+        if success {
+            &[Param::ConnectionType, Param::ConnectionId, Param::ExternalId]
+        } else {
+            &[Param::ConnectionType, Param::ExternalId, Param::Error]
+        }
+    }
+}
+
+type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
+/// Parses the URL Markifact redirected the user's browser to.
+///
+/// The URL must be an absolute `http:` or `https:` URL of at most [`MAX_REDIRECT_INPUT_BYTES`].
+/// Values are decoded as `application/x-www-form-urlencoded` (like `URLSearchParams`: `+` is a
+/// space, invalid UTF-8 becomes U+FFFD).
+///
+/// Without [`ParseOptions::redirect_url`], each Markifact parameter is read as `markifact_<name>`
+/// when present (the last one, as Markifact appends), otherwise `<name>`; an unprefixed name the
+/// parser reads must appear once. Everything not read is returned as `app_params`. With it, the
+/// parse is exact (see [`ParseOptions`]).
+///
+/// ```
+/// use markifact_connect::{parse_redirect, ParseOptions, RedirectResult};
+///
+/// let url = "https://example.com/cb?status=started&session_id=abc\
+///            &markifact_status=success&connection_type=ga4&connection_id=c_1&external_id=u_42";
+/// let RedirectResult::Success(success) = parse_redirect(url, ParseOptions::default())? else {
+///     panic!("expected a success redirect");
+/// };
+/// assert_eq!(success.connection_type, "ga4");
+/// assert_eq!(success.connection_id, "c_1");
+/// assert_eq!(success.external_id.as_deref(), Some("u_42"));
+/// assert_eq!(success.app_params, [("status".into(), "started".into()), ("session_id".into(), "abc".into())]);
+/// # Ok::<(), markifact_connect::Error>(())
+/// ```
+pub fn parse_redirect(input: &str, options: ParseOptions<'_>) -> Result<RedirectResult> {
+    if input.len() > MAX_REDIRECT_INPUT_BYTES {
+        return Err(Error::new(
+            ErrorCode::InputTooLong,
+            format!(
+                "the redirect URL is {} bytes long; the limit is {MAX_REDIRECT_INPUT_BYTES} bytes",
+                input.len()
+            ),
+        )
+        .with_field("url"));
+    }
+    let url = parse_http_url(input).ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidUrl,
+            format!("the redirect must be an absolute http(s) URL; got {}", quote(input)),
+        )
+        .with_field("url")
+    })?;
+    let pairs: Pairs<'_> = form_urlencoded::parse(url.query().unwrap_or("").as_bytes()).collect();
+    match options.redirect_url {
+        None => read_by_prefix_rule(pairs),
+        Some(redirect_url) => read_against_redirect_url(&url, pairs, redirect_url),
+    }
+}
+
+fn parse_http_url(input: &str) -> Option<Url> {
+    Url::parse(input)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+}
+
+/// Where each Markifact parameter was found: its index among the pairs.
+#[derive(Default)]
+struct Found {
+    slots: [Option<usize>; 5],
+}
+
+impl Found {
+    fn get<'p>(&self, param: Param, pairs: &'p Pairs<'_>) -> Option<&'p str> {
+        self.slots[param as usize].map(|index| pairs[index].1.as_ref())
+    }
+}
+
+/// The reading without the original `redirect_url`: `markifact_<name>` wins over `<name>`.
+fn read_by_prefix_rule(pairs: Pairs<'_>) -> Result<RedirectResult> {
+    // For each parameter: the last prefixed index, and the unprefixed indices (at most two kept).
+    let mut prefixed: [Option<usize>; 5] = [None; 5];
+    let mut plain: [(Option<usize>, bool); 5] = [(None, false); 5];
+    for (index, (key, _)) in pairs.iter().enumerate() {
+        if let Some((param, is_prefixed)) = Param::classify(key) {
+            let slot = param as usize;
+            if is_prefixed {
+                prefixed[slot] = Some(index);
+            } else if plain[slot].0.is_some() {
+                plain[slot].1 = true;
+            } else {
+                plain[slot].0 = Some(index);
+            }
+        }
+    }
+    let locate = |param: Param| -> Result<Option<usize>> {
+        let slot = param as usize;
+        match (prefixed[slot], plain[slot]) {
+            (Some(index), _) => Ok(Some(index)),
+            (None, (_, true)) => Err(duplicate(param, param.name())),
+            (None, (found, false)) => Ok(found),
+        }
+    };
+    let mut found = Found::default();
+    found.slots[Param::Status as usize] = locate(Param::Status)?;
+    let success = read_status(&found, &pairs)?;
+    for &param in Param::read_for(success) {
+        found.slots[param as usize] = locate(param)?;
+    }
+    let taken: Vec<usize> = found.slots.iter().flatten().copied().collect();
+    let app_params = pairs
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| !taken.contains(index))
+        .map(|(_, (k, v))| (k.clone().into_owned(), v.clone().into_owned()))
+        .collect();
+    build(success, &found, &pairs, app_params)
+}
+
+/// The exact reading: the app's parameters are those of `redirect_url`, Markifact's follow them.
+fn read_against_redirect_url(url: &Url, pairs: Pairs<'_>, redirect_url: &str) -> Result<RedirectResult> {
+    let base = parse_http_url(redirect_url).ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidRedirectUrl,
+            format!("options.redirect_url must be an absolute http(s) URL; got {}", quote(redirect_url)),
+        )
+        .with_field("redirect_url")
+        .with_rule(Rule::NotAUrl)
+    })?;
+    let mismatch = |what: String| {
+        Error::new(
+            ErrorCode::RedirectMismatch,
+            format!("the redirect does not extend redirect_url: {what}"),
+        )
+        .with_field("url")
+    };
+    if url.scheme() != base.scheme()
+        || url.host_str() != base.host_str()
+        || url.port_or_known_default() != base.port_or_known_default()
+    {
+        return Err(mismatch(format!(
+            "it goes to {} instead of {}",
+            quote(&url.origin().ascii_serialization()),
+            quote(&base.origin().ascii_serialization())
+        )));
+    }
+    if url.path() != base.path() {
+        return Err(mismatch(format!(
+            "its path is {} instead of {}",
+            quote(url.path()),
+            quote(base.path())
+        )));
+    }
+    let app: Pairs<'_> = form_urlencoded::parse(base.query().unwrap_or("").as_bytes()).collect();
+    if let Some(position) = app.iter().zip(&pairs).position(|(a, p)| a != p) {
+        return Err(mismatch(format!(
+            "the app's parameter {} (position {}) was changed",
+            quote(&app[position].0),
+            position + 1
+        )));
+    }
+    if pairs.len() < app.len() {
+        return Err(mismatch(format!(
+            "the app's parameter {} is missing",
+            quote(&app[pairs.len()].0)
+        )));
+    }
+    let key_for = |param: Param| -> &'static str {
+        if app.iter().any(|(k, _)| k == param.name()) {
+            prefixed_name(param)
+        } else {
+            param.name()
+        }
+    };
+    let appended = &pairs[app.len()..];
+    let locate = |param: Param| -> Result<Option<usize>> {
+        let key = key_for(param);
+        let mut hits = appended.iter().enumerate().filter(|(_, (k, _))| k == key);
+        let first = hits.next();
+        if first.is_some() && hits.next().is_some() {
+            return Err(duplicate(param, key));
+        }
+        Ok(first.map(|(i, _)| app.len() + i))
+    };
+    let mut found = Found::default();
+    found.slots[Param::Status as usize] = locate(Param::Status)?;
+    let success = read_status(&found, &pairs)?;
+    for &param in Param::read_for(success) {
+        found.slots[param as usize] = locate(param)?;
+    }
+    let app_params = app
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    build(success, &found, &pairs, app_params)
+}
+
+fn prefixed_name(param: Param) -> &'static str {
+    match param {
+        Param::Status => "markifact_status",
+        Param::ConnectionType => "markifact_connection_type",
+        Param::ConnectionId => "markifact_connection_id",
+        Param::ExternalId => "markifact_external_id",
+        Param::Error => "markifact_error",
+    }
+}
+
+fn duplicate(param: Param, key: &str) -> Error {
+    Error::new(
+        ErrorCode::DuplicateParameter,
+        format!("the redirect carries {key} more than once, so its value is ambiguous"),
+    )
+    .with_field(param.name())
+}
+
+/// `true` for success, `false` for error.
+fn read_status(found: &Found, pairs: &Pairs<'_>) -> Result<bool> {
+    match found.get(Param::Status, pairs) {
+        None => Err(Error::new(
+            ErrorCode::MissingStatus,
+            "the redirect has no status parameter (nor markifact_status); is this Markifact's redirect?",
+        )
+        .with_field("status")),
+        Some("success") => Ok(true),
+        Some("error") => Ok(false),
+        Some(other) => Err(Error::new(
+            ErrorCode::InvalidStatus,
+            format!("status must be exactly \"success\" or \"error\"; got {}", quote(other)),
+        )
+        .with_field("status")),
+    }
+}
+
+fn build(
+    success: bool,
+    found: &Found,
+    pairs: &Pairs<'_>,
+    app_params: Vec<(String, String)>,
+) -> Result<RedirectResult> {
+    let text = |param: Param| found.get(param, pairs).map(str::to_owned);
+    if success {
+        let required = |param: Param| -> Result<String> {
+            match found.get(param, pairs) {
+                Some(value) if !value.is_empty() => Ok(value.to_owned()),
+                got => Err(Error::new(
+                    ErrorCode::MissingParameter,
+                    format!(
+                        "a success redirect needs a non-empty {}; it is {}",
+                        param.name(),
+                        if got.is_some() { "empty" } else { "missing" }
+                    ),
+                )
+                .with_field(param.name())),
+            }
+        };
+        Ok(RedirectResult::Success(RedirectSuccess {
+            connection_type: required(Param::ConnectionType)?,
+            connection_id: required(Param::ConnectionId)?,
+            external_id: text(Param::ExternalId),
+            app_params,
+        }))
+    } else {
+        Ok(RedirectResult::Error(RedirectError {
+            connection_type: text(Param::ConnectionType),
+            external_id: text(Param::ExternalId),
+            error: text(Param::Error).unwrap_or_default(),
+            app_params,
+        }))
+    }
+}

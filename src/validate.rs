@@ -1,0 +1,250 @@
+//! Validation of link-creation inputs, before any network call.
+//!
+//! The rules are the project's reading of the Markifact contract (see the README's "Validation
+//! rules"); each rejection carries the [`Rule`] it broke.
+
+use crate::error::{quote, Error, ErrorCode, Result, Rule};
+use url::Url;
+
+/// Longest accepted `redirect_url`, in bytes of UTF-8.
+pub const MAX_REDIRECT_URL_BYTES: usize = 2048;
+
+/// Longest accepted `external_id`, in Unicode scalar values (Rust `char`s).
+pub const MAX_EXTERNAL_ID_CHARS: usize = 255;
+
+/// Options for [`validate_redirect_url`] (`ValidateRedirectUrlOptions` in JavaScript).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "ValidateRedirectUrlOptions", rename_all = "camelCase"))]
+pub struct RedirectUrlOptions {
+    /// Also accept `http://localhost`, `http://127.0.0.1` and `http://[::1]` (any port), for local
+    /// development against the sandbox. The real Markifact API refuses these.
+    #[cfg_attr(feature = "typescript", ts(as = "Option<bool>", optional))]
+    pub allow_insecure_localhost: bool,
+}
+
+/// Checks a `redirect_url` for link creation and returns its normalised form (the WHATWG URL
+/// serialisation: lower-case scheme and host, default port dropped, `/` for an empty path).
+///
+/// Rules, checked in this order, each reported as [`ErrorCode::InvalidRedirectUrl`] with a [`Rule`]:
+/// at most [`MAX_REDIRECT_URL_BYTES`] bytes ([`Rule::TooLong`]); no whitespace or control character
+/// anywhere ([`Rule::WhitespaceOrControl`]); an absolute URL ([`Rule::NotAUrl`]); scheme `https`
+/// ([`Rule::NotHttps`], see [`RedirectUrlOptions`] for the loopback opt-in); an ASCII host
+/// ([`Rule::NonAsciiHost`]: give internationalised names in their `xn--` form); a non-empty host
+/// ([`Rule::NoHost`]); no `user@` credentials ([`Rule::Userinfo`]); no `#fragment` ([`Rule::Fragment`]).
+///
+/// ```
+/// use markifact_connect::{validate_redirect_url, RedirectUrlOptions, Rule};
+///
+/// let url = validate_redirect_url("HTTPS://App.Example.com:443/cb?x=1", RedirectUrlOptions::default())?;
+/// assert_eq!(url, "https://app.example.com/cb?x=1");
+///
+/// let err = validate_redirect_url("http://app.example.com/cb", RedirectUrlOptions::default()).unwrap_err();
+/// assert_eq!(err.code().as_str(), "invalid_redirect_url");
+/// assert_eq!(err.rule(), Some(Rule::NotHttps));
+/// # Ok::<(), markifact_connect::Error>(())
+/// ```
+pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result<String> {
+    let reject = |rule: Rule, message: String| {
+        Error::new(ErrorCode::InvalidRedirectUrl, message)
+            .with_field("redirect_url")
+            .with_rule(rule)
+    };
+
+    if input.len() > MAX_REDIRECT_URL_BYTES {
+        return Err(reject(
+            Rule::TooLong,
+            format!(
+                "redirect_url is {} bytes long; the limit is {MAX_REDIRECT_URL_BYTES} bytes",
+                input.len()
+            ),
+        ));
+    }
+    if let Some((index, c)) = input
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace() || c.is_control())
+    {
+        return Err(reject(
+            Rule::WhitespaceOrControl,
+            format!(
+                "redirect_url must not contain whitespace or control characters; found {} at byte {index}",
+                c.escape_unicode()
+            ),
+        ));
+    }
+    let authority = raw_authority(input);
+    if authority.is_some_and(|a| !a.is_ascii()) {
+        return Err(reject(
+            Rule::NonAsciiHost,
+            "redirect_url must have an ASCII host; write an internationalised domain name in its punycode (xn--) form".into(),
+        ));
+    }
+    let url = Url::parse(input).map_err(|e| {
+        reject(
+            Rule::NotAUrl,
+            format!("redirect_url must be an absolute https URL; {} is not ({e})", quote(input)),
+        )
+    })?;
+
+    match url.scheme() {
+        "https" => {}
+        "http" if options.allow_insecure_localhost && is_loopback_host(&url) => {}
+        "http" if is_loopback_host(&url) => {
+            return Err(reject(
+                Rule::NotHttps,
+                "redirect_url must use https; http on localhost is only accepted with the allowInsecureLocalhost opt-in, for the sandbox".into(),
+            ))
+        }
+        other => {
+            return Err(reject(
+                Rule::NotHttps,
+                format!("redirect_url must use https, not {}", quote(other)),
+            ))
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(reject(Rule::NoHost, "redirect_url must have a host".into()));
+    }
+    // `https://@host/` has an empty user name that `Url` forgets, so look at the raw authority too.
+    if !url.username().is_empty() || url.password().is_some() || authority.is_some_and(|a| a.contains('@')) {
+        return Err(reject(
+            Rule::Userinfo,
+            "redirect_url must not contain credentials (user@ or user:password@) before the host".into(),
+        ));
+    }
+    if url.fragment().is_some() {
+        return Err(reject(
+            Rule::Fragment,
+            "redirect_url must not contain a #fragment (Markifact appends query parameters; browsers do not send fragments)".into(),
+        ));
+    }
+    Ok(url.into())
+}
+
+/// The text between `scheme://` and the next `/`, `\`, `?` or `#`, when the input has that shape.
+fn raw_authority(input: &str) -> Option<&str> {
+    let after_scheme = &input[input.find("://")? + 3..];
+    let end = after_scheme
+        .find(['/', '\\', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    Some(&after_scheme[..end])
+}
+
+fn is_loopback_host(url: &Url) -> bool {
+    matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+}
+
+/// Checks an `external_id`: 1 to [`MAX_EXTERNAL_ID_CHARS`] Unicode scalar values (Rust `char`s;
+/// an emoji such as 👍 counts once, even though JavaScript's `length` counts it twice).
+///
+/// The contract sets no other rule. Markifact echoes the id in the redirect's query string, so it
+/// should be an opaque id from your own system, never an email, name or token.
+///
+/// ```
+/// use markifact_connect::{validate_external_id, Rule};
+///
+/// assert!(validate_external_id("user_42").is_ok());
+/// assert_eq!(validate_external_id("").unwrap_err().rule(), Some(Rule::Empty));
+/// assert_eq!(validate_external_id(&"é".repeat(256)).unwrap_err().rule(), Some(Rule::TooLong));
+/// ```
+pub fn validate_external_id(input: &str) -> Result<()> {
+    let reject = |rule: Rule, message: String| {
+        Error::new(ErrorCode::InvalidExternalId, message)
+            .with_field("external_id")
+            .with_rule(rule)
+    };
+    if input.is_empty() {
+        return Err(reject(Rule::Empty, "external_id must not be empty".into()));
+    }
+    // Bytes bound chars from above, so most inputs never need counting.
+    if input.len() > MAX_EXTERNAL_ID_CHARS {
+        let chars = input.chars().count();
+        if chars > MAX_EXTERNAL_ID_CHARS {
+            return Err(reject(
+                Rule::TooLong,
+                format!(
+                    "external_id is {chars} characters long (Unicode scalar values); the limit is {MAX_EXTERNAL_ID_CHARS}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule_of(input: &str, allow: bool) -> Option<Rule> {
+        validate_redirect_url(
+            input,
+            RedirectUrlOptions {
+                allow_insecure_localhost: allow,
+            },
+        )
+        .err()
+        .map(|e| {
+            assert_eq!(e.code(), ErrorCode::InvalidRedirectUrl);
+            assert_eq!(e.field(), Some("redirect_url"));
+            e.rule().expect("every rejection names its rule")
+        })
+    }
+
+    #[test]
+    fn accepts_and_normalises_https() {
+        assert_eq!(
+            validate_redirect_url("https://EXAMPLE.com", RedirectUrlOptions::default()).unwrap(),
+            "https://example.com/"
+        );
+        assert_eq!(
+            validate_redirect_url("https://example.com:8443/a/../cb?q=a%20b&r", RedirectUrlOptions::default()).unwrap(),
+            "https://example.com:8443/cb?q=a%20b&r"
+        );
+    }
+
+    #[test]
+    fn each_rule() {
+        assert_eq!(rule_of(&format!("https://a.example/{}", "x".repeat(2048)), false), Some(Rule::TooLong));
+        assert_eq!(rule_of("https://a.example/ cb", false), Some(Rule::WhitespaceOrControl));
+        assert_eq!(rule_of(" https://a.example/", false), Some(Rule::WhitespaceOrControl));
+        assert_eq!(rule_of("https://a.example/\u{7f}", false), Some(Rule::WhitespaceOrControl));
+        assert_eq!(rule_of("https://a.example/\u{a0}", false), Some(Rule::WhitespaceOrControl));
+        assert_eq!(rule_of("/relative/cb", false), Some(Rule::NotAUrl));
+        assert_eq!(rule_of("http://a.example/cb", false), Some(Rule::NotHttps));
+        assert_eq!(rule_of("javascript:alert(1)", false), Some(Rule::NotHttps));
+        assert_eq!(rule_of("https://bücher.example/cb", false), Some(Rule::NonAsciiHost));
+        assert_eq!(rule_of("https://user@a.example/", false), Some(Rule::Userinfo));
+        assert_eq!(rule_of("https://user:pw@a.example/", false), Some(Rule::Userinfo));
+        assert_eq!(rule_of("https://@a.example/", false), Some(Rule::Userinfo));
+        assert_eq!(rule_of("https://a.example/cb#x", false), Some(Rule::Fragment));
+        assert_eq!(rule_of("https://a.example/cb#", false), Some(Rule::Fragment));
+    }
+
+    #[test]
+    fn exactly_2048_bytes_is_accepted() {
+        let base = "https://a.example/";
+        let url = format!("{base}{}", "x".repeat(MAX_REDIRECT_URL_BYTES - base.len()));
+        assert_eq!(url.len(), MAX_REDIRECT_URL_BYTES);
+        assert_eq!(rule_of(&url, false), None);
+    }
+
+    #[test]
+    fn loopback_http_needs_the_opt_in() {
+        for url in ["http://localhost:3000/cb", "http://127.0.0.1/cb", "http://[::1]:8080/cb"] {
+            assert_eq!(rule_of(url, false), Some(Rule::NotHttps), "{url}");
+            assert_eq!(rule_of(url, true), None, "{url}");
+        }
+        for url in ["http://127.0.0.2/cb", "http://localhost.evil.example/cb", "http://10.0.0.1/"] {
+            assert_eq!(rule_of(url, true), Some(Rule::NotHttps), "{url}");
+        }
+    }
+
+    #[test]
+    fn external_id_counts_scalar_values() {
+        assert!(validate_external_id(&"👍".repeat(255)).is_ok());
+        let err = validate_external_id(&"👍".repeat(256)).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidExternalId);
+        assert_eq!(err.field(), Some("external_id"));
+        assert!(err.message().contains("256"), "{}", err.message());
+        assert!(validate_external_id(&"a".repeat(255)).is_ok());
+    }
+}

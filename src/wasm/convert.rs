@@ -1,0 +1,78 @@
+//! Conversions between untyped JavaScript values and the core's types.
+
+use js_sys::{Reflect, JSON};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::{Error, Rule};
+
+pub(super) type JsResult = Result<JsValue, JsValue>;
+
+#[wasm_bindgen(module = "/js/markifact-error.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = createMarkifactError)]
+    fn create_markifact_error(
+        code: &str,
+        message: &str,
+        field: Option<String>,
+        rule: Option<String>,
+    ) -> JsValue;
+}
+
+/// The core error as a JavaScript `MarkifactError`.
+pub(super) fn js_error(error: Error) -> JsValue {
+    create_markifact_error(
+        error.code().as_str(),
+        error.message(),
+        error.field().map(str::to_owned),
+        error.rule().map(|rule| rule.as_str().to_owned()),
+    )
+}
+
+/// A value as a plain JavaScript object, through one JSON string.
+pub(super) fn to_js(value: &impl Serialize) -> JsResult {
+    let json = serde_json::to_string(value)
+        .map_err(|e| js_error(Error::internal(format!("could not encode a result: {e}"))))?;
+    JSON::parse(&json).map_err(|_| js_error(Error::internal("could not decode a result")))
+}
+
+pub(super) fn required_string(value: &JsValue, field: &'static str) -> Result<String, JsValue> {
+    value.as_string().ok_or_else(|| wrong_type(field, "a string"))
+}
+
+fn option(options: Option<&JsValue>, key: &'static str) -> Result<JsValue, JsValue> {
+    match options {
+        None => Ok(JsValue::UNDEFINED),
+        Some(options) if options.is_undefined() || options.is_null() => Ok(JsValue::UNDEFINED),
+        Some(options) if !options.is_object() => Err(wrong_type("options", "an object")),
+        Some(options) => Reflect::get(options, &JsValue::from_str(key))
+            .map_err(|_| wrong_type("options", "a readable object")),
+    }
+}
+
+/// An optional string option: `undefined` or `null` is absent, a string is present, anything else
+/// is an error.
+pub(super) fn optional_string(options: Option<&JsValue>, key: &'static str) -> Result<Option<String>, JsValue> {
+    let value = option(options, key)?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| wrong_type(key, "a string"))
+}
+
+/// An optional boolean option, like [`optional_string`].
+pub(super) fn optional_bool(options: Option<&JsValue>, key: &'static str) -> Result<Option<bool>, JsValue> {
+    let value = option(options, key)?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value.as_bool().map(Some).ok_or_else(|| wrong_type(key, "a boolean"))
+}
+
+fn wrong_type(field: &'static str, expected: &str) -> JsValue {
+    js_error(Error::invalid_argument(
+        field,
+        Rule::WrongType,
+        format!("{field} must be {expected}"),
+    ))
+}

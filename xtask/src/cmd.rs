@@ -1,0 +1,63 @@
+//! Running commands, with their command line shown and failures turned into messages.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The workspace root (the parent of xtask/).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+pub struct Cmd {
+    command: Command,
+    shown: String,
+}
+
+pub fn new(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Cmd {
+    let mut command = Command::new(&program);
+    command.args(args).current_dir(root());
+    Cmd {
+        shown: format!("{} {}", program.as_ref().to_string_lossy(), args.join(" ")),
+        command,
+    }
+}
+
+pub fn cargo(args: &[&str]) -> Cmd {
+    new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()), args)
+}
+
+impl Cmd {
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    pub fn dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
+    pub fn run(mut self) -> Result<(), String> {
+        eprintln!("$ {}", self.shown);
+        let status = self
+            .command
+            .status()
+            .map_err(|e| format!("could not start `{}`: {e}", self.shown))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{}` failed ({status})", self.shown))
+        }
+    }
+
+    /// Runs quietly and returns stdout, or `None` if the program is missing or fails.
+    pub fn output(mut self) -> Option<String> {
+        let out = self.command.output().ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}

@@ -1,0 +1,53 @@
+//! Build, demo and test orchestration: `cargo xtask <command>`.
+//!
+//! Every command installs what it needs first (idempotently: a second run finds it all in place
+//! and only checks), so a fresh machine needs nothing but Rust, Node and npm.
+
+mod cmd;
+mod pkg;
+mod serve;
+mod test;
+mod tools;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  test            install what is missing, then run every test (native, wasm in Node and
+                  Chromium, the packed npm package in Node, Chromium, Vite and workerd)
+  demo [--port N] build the package and serve the demo (www/) on 127.0.0.1 (default port 8080)
+  pkg             build the npm package into pkg/ and pack it into target/npm/
+  types           regenerate src/wasm/types.d.ts from the Rust types
+  setup           only install the tools (wasm target, wasm-bindgen, npm tools, Chromium)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test::run(),
+        Some("demo") => parse_port(&args[1..], 8080).and_then(serve::demo),
+        Some("pkg") => tools::ensure_build_tools().and_then(|_| pkg::build().map(|_| ())),
+        Some("types") => cmd::cargo(&["test", "--features", "typescript", "--test", "typescript_types"])
+            .env("UPDATE_TYPES", "1")
+            .run(),
+        Some("setup") => tools::ensure_build_tools().and_then(|_| tools::ensure_test_tools()),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn parse_port(args: &[String], default: u16) -> Result<u16, String> {
+    match args {
+        [] => Ok(default),
+        [flag, value] if flag == "--port" => value
+            .parse()
+            .map_err(|_| format!("--port needs a number from 0 to 65535, got {value:?}")),
+        _ => Err(USAGE.to_string()),
+    }
+}

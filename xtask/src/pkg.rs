@@ -1,0 +1,159 @@
+//! Building the npm package: the release wasm, wasm-bindgen's glue (`--target web`), wasm-opt,
+//! then the entry points from js/ and a package.json. The output in pkg/ is never edited by hand.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::cmd::{self, root};
+use crate::tools;
+
+const OUT_NAME: &str = "markifact_connect";
+
+/// Files copied verbatim from js/ into the package.
+const JS_SOURCES: &[&str] = &[
+    "api.js",
+    "node.js",
+    "browser.js",
+    "workerd.js",
+    "index.d.ts",
+    "markifact-error.d.ts",
+];
+
+/// Builds pkg/ (skipping the wasm steps when nothing changed) and returns the packed tarball.
+pub fn build() -> Result<PathBuf, String> {
+    let root = root();
+    let pkg = root.join("pkg");
+    cmd::cargo(&["build", "--lib", "--release", "--target", "wasm32-unknown-unknown", "-p", "markifact-connect"])
+        .run()?;
+    let wasm = root.join(format!("target/wasm32-unknown-unknown/release/{OUT_NAME}.wasm"));
+    let stamp_path = pkg.join(".build-stamp");
+    let stamp = fingerprint(&wasm)?;
+    if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
+        if pkg.exists() {
+            fs::remove_dir_all(&pkg).map_err(|e| format!("removing pkg/: {e}"))?;
+        }
+        cmd::new("wasm-bindgen", &[
+            "--target", "web",
+            "--out-dir", "pkg",
+            "--out-name", OUT_NAME,
+            &wasm.to_string_lossy(),
+        ])
+        .run()?;
+        let bg = format!("pkg/{OUT_NAME}_bg.wasm");
+        cmd::new(tools::npm_bin("wasm-opt"), &[
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "--enable-mutable-globals",
+            &bg,
+            "-o",
+            &bg,
+        ])
+        .run()?;
+        fs::write(&stamp_path, &stamp).map_err(|e| e.to_string())?;
+    }
+    write_entries(&pkg)?;
+    pack(&pkg)
+}
+
+/// Size and modification time of the compiled wasm: cargo rewrites it whenever it changes.
+fn fingerprint(wasm: &Path) -> Result<String, String> {
+    let meta = fs::metadata(wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    Ok(format!("{} {modified} {}\n", meta.len(), env!("CARGO_PKG_VERSION")))
+}
+
+fn write_entries(pkg: &Path) -> Result<(), String> {
+    let js = root().join("js");
+    for name in JS_SOURCES {
+        fs::copy(js.join(name), pkg.join(name)).map_err(|e| format!("copying js/{name}: {e}"))?;
+    }
+    // wasm-bindgen copies js/markifact-error.js under a hashed snippets/ path and the glue imports
+    // it from there; re-export that one copy so `instanceof MarkifactError` holds everywhere.
+    let snippet = find_snippet(pkg, "markifact-error.js")?;
+    fs::write(
+        pkg.join("markifact-error.js"),
+        format!("export {{ MarkifactError }} from \"./{snippet}\";\n"),
+    )
+    .map_err(|e| e.to_string())?;
+    fs::copy(root().join("README.md"), pkg.join("README.md")).map_err(|e| format!("README.md: {e}"))?;
+    fs::write(pkg.join("package.json"), package_json()).map_err(|e| e.to_string())
+}
+
+fn find_snippet(pkg: &Path, file: &str) -> Result<String, String> {
+    let snippets = pkg.join("snippets");
+    for entry in fs::read_dir(&snippets).map_err(|e| format!("{}: {e}", snippets.display()))? {
+        let dir = entry.map_err(|e| e.to_string())?.path();
+        if dir.join("js").join(file).exists() {
+            let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            return Ok(format!("snippets/{name}/js/{file}"));
+        }
+    }
+    Err(format!("wasm-bindgen produced no snippet for js/{file}"))
+}
+
+fn package_json() -> String {
+    let version = cargo_package_version();
+    format!(
+        r#"{{
+  "name": "markifact-connect",
+  "version": "{version}",
+  "description": "Connect your users' ad and analytics accounts through the Markifact Connections API: typed redirect parsing and validation, in Rust compiled to WebAssembly.",
+  "license": "MIT OR Apache-2.0",
+  "type": "module",
+  "types": "./index.d.ts",
+  "exports": {{
+    ".": {{
+      "types": "./index.d.ts",
+      "workerd": "./workerd.js",
+      "node": "./node.js",
+      "browser": "./browser.js",
+      "default": "./browser.js"
+    }},
+    "./package.json": "./package.json"
+  }},
+  "files": [
+    "*.js",
+    "*.d.ts",
+    "{OUT_NAME}_bg.wasm",
+    "snippets/",
+    "README.md"
+  ],
+  "sideEffects": ["./node.js", "./browser.js", "./workerd.js"],
+  "engines": {{ "node": ">=18" }},
+  "keywords": ["markifact", "oauth", "connect", "wasm", "cloudflare-workers"]
+}}
+"#
+    )
+}
+
+fn cargo_package_version() -> String {
+    let manifest = fs::read_to_string(root().join("Cargo.toml")).unwrap_or_default();
+    manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("version = \""))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("0.0.0")
+        .to_string()
+}
+
+/// `npm pack` into target/npm/, returning the tarball's path.
+fn pack(pkg: &Path) -> Result<PathBuf, String> {
+    let out = root().join("target/npm");
+    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let name = cmd::new("npm", &["pack", "--silent", "--pack-destination", &out.to_string_lossy()])
+        .dir(pkg)
+        .output()
+        .ok_or("npm pack failed")?;
+    let tarball = out.join(name.trim().lines().last().unwrap_or_default());
+    eprintln!("packed {}", tarball.display());
+    Ok(tarball)
+}

@@ -1,0 +1,76 @@
+//! Installing the tools the build and the tests need, each only when it is missing.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::cmd::{self, root};
+
+/// Must equal the `wasm-bindgen` crate version pinned in Cargo.toml.
+pub const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+/// The folder whose package.json lists the npm tools (binaryen, typescript, playwright-core,
+/// vite, wrangler) and holds the JS-side tests.
+pub fn js_dir() -> PathBuf {
+    root().join("tests/js")
+}
+
+pub fn npm_bin(name: &str) -> PathBuf {
+    js_dir().join("node_modules/.bin").join(name)
+}
+
+/// What `cargo xtask pkg` and `demo` need: the wasm target, wasm-bindgen, and the npm tools.
+pub fn ensure_build_tools() -> Result<(), String> {
+    let installed = cmd::new("rustup", &["target", "list", "--installed"])
+        .output()
+        .unwrap_or_default();
+    if !installed.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+        cmd::new("rustup", &["target", "add", "wasm32-unknown-unknown"]).run()?;
+    }
+    let version = cmd::new("wasm-bindgen", &["--version"]).output().unwrap_or_default();
+    if version.split_whitespace().nth(1) != Some(WASM_BINDGEN_VERSION) {
+        // No --locked: the registry copy here lacks one of the CLI's locked dependencies.
+        cmd::cargo(&["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION]).run()?;
+    }
+    ensure_npm_tools()
+}
+
+fn ensure_npm_tools() -> Result<(), String> {
+    let dir = js_dir();
+    let lock = dir.join("package-lock.json");
+    let stamp = dir.join("node_modules/.xtask-installed-lock");
+    let wanted = fs::read(&lock).ok();
+    if wanted.is_some() && wanted == fs::read(&stamp).ok() {
+        return Ok(());
+    }
+    let npm_args: &[&str] = if wanted.is_some() {
+        &["ci", "--no-audit", "--no-fund"]
+    } else {
+        &["install", "--no-audit", "--no-fund"]
+    };
+    cmd::new("npm", npm_args).dir(&dir).run()?;
+    let lock_now = fs::read(&lock).map_err(|e| format!("{}: {e}", lock.display()))?;
+    fs::write(&stamp, lock_now).map_err(|e| format!("{}: {e}", stamp.display()))
+}
+
+/// What only the tests need on top: Chromium and ChromeDriver (from Debian's packages).
+pub fn ensure_test_tools() -> Result<(), String> {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
+    let apt = |args: &[&str]| {
+        let full: Vec<&str> = sudo.iter().chain(["apt-get"].iter()).chain(args).copied().collect();
+        cmd::new(full[0], &full[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .run()
+    };
+    apt(&["update", "-q"])?;
+    apt(&["install", "-y", "-q", "chromium", "chromium-driver"])
+}
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn is_root() -> bool {
+    cmd::new("id", &["-u"]).output().is_some_and(|uid| uid.trim() == "0")
+}

@@ -1,19 +1,3 @@
-// The package's types. The function signatures and the data types are generated from the Rust
-// code by wasm-bindgen and ts-rs (see src/wasm/); this file only selects the public ones.
-export {
-  parseRedirect,
-  validateRedirectUrl,
-  validateExternalId,
-  contextHeader,
-  errorCodes,
-} from "./markifact_connect.js";
-export type {
-  RedirectResult,
-  RedirectSuccess,
-  RedirectError,
-  ParseRedirectOptions,
-  ValidateRedirectUrlOptions,
-  ErrorCode,
-  Rule,
-} from "./markifact_connect.js";
-export { MarkifactError } from "./markifact-error.js";
+// The package's types, generated from the Rust code by wasm-bindgen and ts-rs (api.d.ts is
+// written by `cargo xtask pkg`).
+export * from "./api.js";

@@ -26,7 +26,26 @@ pub fn context_header<S: AsRef<str>>(connection_ids: &[S]) -> Result<String> {
         ));
     }
     let ids: Vec<&str> = connection_ids.iter().map(AsRef::as_ref).collect();
-    Ok(serde_json::json!({ "connection_ids": ids }).to_string())
+    Ok(ascii_json(
+        &serde_json::json!({ "connection_ids": ids }).to_string(),
+    ))
+}
+
+/// Escapes every non-ASCII character of a JSON text as `\uXXXX`: HTTP header values must be
+/// ASCII in practice (`fetch` rejects anything above U+00FF), and JSON readers decode it the same.
+fn ascii_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -34,10 +53,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_ids_as_json() {
-        let header = context_header(&["a\"b", "é\u{1}"]).unwrap();
-        assert_eq!(header, r#"{"connection_ids":["a\"b","é\u0001"]}"#);
+    fn escapes_ids_as_ascii_json() {
+        let header = context_header(&["a\"b", "é\u{1}😀"]).unwrap();
+        assert_eq!(
+            header,
+            r#"{"connection_ids":["a\"b","\u00e9\u0001\ud83d\ude00"]}"#
+        );
+        assert!(header.is_ascii());
         let back: serde_json::Value = serde_json::from_str(&header).unwrap();
         assert_eq!(back["connection_ids"][0], "a\"b");
+        assert_eq!(back["connection_ids"][1], "é\u{1}😀");
     }
 }

@@ -92,8 +92,6 @@ pub enum Rule {
     NotAUrl,
     /// A scheme other than `https:` (or `http:` on loopback with the opt-in).
     NotHttps,
-    /// No host, or an empty host.
-    NoHost,
     /// A host with non-ASCII characters (use its `xn--` punycode form).
     NonAsciiHost,
     /// Credentials (`user@` or `user:pass@`) before the host.
@@ -102,9 +100,26 @@ pub enum Rule {
     Fragment,
     /// A value of the wrong JavaScript type.
     WrongType,
+    /// A JavaScript string with a lone UTF-16 surrogate, which is not Unicode text and would be
+    /// altered (to U+FFFD) on its way to Markifact.
+    InvalidUnicode,
 }
 
 impl Rule {
+    /// Every rule, in declaration order.
+    pub const ALL: &'static [Rule] = &[
+        Rule::TooLong,
+        Rule::Empty,
+        Rule::WhitespaceOrControl,
+        Rule::NotAUrl,
+        Rule::NotHttps,
+        Rule::NonAsciiHost,
+        Rule::Userinfo,
+        Rule::Fragment,
+        Rule::WrongType,
+        Rule::InvalidUnicode,
+    ];
+
     /// The stable string form, e.g. `"not_https"`.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -113,11 +128,11 @@ impl Rule {
             Rule::WhitespaceOrControl => "whitespace_or_control",
             Rule::NotAUrl => "not_a_url",
             Rule::NotHttps => "not_https",
-            Rule::NoHost => "no_host",
             Rule::NonAsciiHost => "non_ascii_host",
             Rule::Userinfo => "userinfo",
             Rule::Fragment => "fragment",
             Rule::WrongType => "wrong_type",
+            Rule::InvalidUnicode => "invalid_unicode",
         }
     }
 }
@@ -155,7 +170,11 @@ impl Error {
     }
 
     /// A wrong-type or empty argument, for bindings that receive untyped values.
-    pub fn invalid_argument(field: impl Into<Cow<'static, str>>, rule: Rule, message: impl Into<String>) -> Self {
+    pub fn invalid_argument(
+        field: impl Into<Cow<'static, str>>,
+        rule: Rule,
+        message: impl Into<String>,
+    ) -> Self {
         Error::new(ErrorCode::InvalidArgument, message)
             .with_field(field)
             .with_rule(rule)
@@ -255,6 +274,18 @@ mod tests {
             assert!(seen.insert(s), "duplicate code {s}");
             assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
             assert_eq!(serde_json::to_string(code).unwrap(), format!("\"{s}\""));
+        }
+    }
+
+    #[test]
+    fn rules_are_unique_and_match_serde() {
+        let mut seen = std::collections::HashSet::new();
+        for rule in Rule::ALL {
+            assert!(seen.insert(rule.as_str()));
+            assert_eq!(
+                serde_json::to_string(rule).unwrap(),
+                format!("\"{}\"", rule.as_str())
+            );
         }
     }
 

@@ -111,7 +111,10 @@ mod tests {
         .unwrap();
         assert_eq!(c.id, None);
         assert_eq!(c.connection_type, "ga4");
-        assert_eq!((c.external_id, c.created_at, c.updated_at), (None, None, None));
+        assert_eq!(
+            (c.external_id, c.created_at, c.updated_at),
+            (None, None, None)
+        );
     }
 
     #[test]

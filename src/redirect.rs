@@ -24,7 +24,11 @@ pub const COLLISION_PREFIX: &str = "markifact_";
 
 /// Options for [`parse_redirect`] (`ParseRedirectOptions` in JavaScript).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "ParseRedirectOptions", rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename = "ParseRedirectOptions", rename_all = "camelCase")
+)]
 pub struct ParseOptions<'a> {
     /// The `redirect_url` given when the auth link was created. With it the parse is exact: the
     /// app's parameters are exactly those of this URL, Markifact's are what was appended after them,
@@ -138,7 +142,11 @@ impl Param {
     /// The parameters Markifact appends for a given status (the others are the app's).
     fn read_for(success: bool) -> &'static [Param] {
         if success {
-            &[Param::ConnectionType, Param::ConnectionId, Param::ExternalId]
+            &[
+                Param::ConnectionType,
+                Param::ConnectionId,
+                Param::ExternalId,
+            ]
         } else {
             &[Param::ConnectionType, Param::ExternalId, Param::Error]
         }
@@ -186,7 +194,10 @@ pub fn parse_redirect(input: &str, options: ParseOptions<'_>) -> Result<Redirect
     let url = parse_http_url(input).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidUrl,
-            format!("the redirect must be an absolute http(s) URL; got {}", quote(input)),
+            format!(
+                "the redirect must be an absolute http(s) URL; got {}",
+                quote(input)
+            ),
         )
         .with_field("url")
     })?;
@@ -257,11 +268,18 @@ fn read_by_prefix_rule(pairs: Pairs<'_>) -> Result<RedirectResult> {
 }
 
 /// The exact reading: the app's parameters are those of `redirect_url`, Markifact's follow them.
-fn read_against_redirect_url(url: &Url, pairs: Pairs<'_>, redirect_url: &str) -> Result<RedirectResult> {
+fn read_against_redirect_url(
+    url: &Url,
+    pairs: Pairs<'_>,
+    redirect_url: &str,
+) -> Result<RedirectResult> {
     let base = parse_http_url(redirect_url).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidRedirectUrl,
-            format!("options.redirect_url must be an absolute http(s) URL; got {}", quote(redirect_url)),
+            format!(
+                "options.redirect_url must be an absolute http(s) URL; got {}",
+                quote(redirect_url)
+            ),
         )
         .with_field("redirect_url")
         .with_rule(Rule::NotAUrl)
@@ -405,5 +423,129 @@ fn build(
             error: text(Param::Error).unwrap_or_default(),
             app_params,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn param_discriminants_index_the_slots() {
+        for (index, param) in Param::ALL.into_iter().enumerate() {
+            assert_eq!(param as usize, index, "{param:?}");
+        }
+    }
+
+    #[test]
+    fn prefixed_names_are_the_prefix_then_the_name() {
+        for param in Param::ALL {
+            assert_eq!(
+                prefixed_name(param),
+                format!("{COLLISION_PREFIX}{}", param.name())
+            );
+            assert_eq!(Param::classify(param.name()), Some((param, false)));
+            assert_eq!(Param::classify(prefixed_name(param)), Some((param, true)));
+        }
+    }
+
+    #[test]
+    fn classify_matches_exact_names_only() {
+        for key in [
+            "",
+            "markifact_",
+            "Status",
+            "STATUS",
+            "markifact_Status",
+            "Markifact_status",
+            "markifact_markifact_status",
+            "markifactstatus",
+            "status ",
+            " status",
+            "statuses",
+            "connection",
+            "markifact_foo",
+        ] {
+            assert_eq!(Param::classify(key), None, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn each_status_reads_the_contract_parameters() {
+        let names = |success| {
+            Param::read_for(success)
+                .iter()
+                .map(|p| p.name())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(true),
+            ["connection_type", "connection_id", "external_id"]
+        );
+        assert_eq!(names(false), ["connection_type", "external_id", "error"]);
+    }
+
+    #[test]
+    fn the_result_reads_back_from_its_js_shape() {
+        for json in [
+            r#"{"status":"success","connectionType":"ga4","connectionId":"c_1","externalId":"u_42","appParams":[["a","b"]]}"#,
+            r#"{"status":"success","connectionType":"ga4","connectionId":"c_1","appParams":[]}"#,
+            r#"{"status":"error","connectionType":"ga4","error":"denied","appParams":[["status","x"]]}"#,
+            r#"{"status":"error","error":"","appParams":[]}"#,
+        ] {
+            let result: RedirectResult = serde_json::from_str(json).unwrap();
+            assert_eq!(serde_json::to_string(&result).unwrap(), json);
+        }
+    }
+
+    #[test]
+    fn app_params_is_the_same_for_both_statuses() {
+        let url = "https://a.example/cb?x=1&status=error&y=2";
+        let result = parse_redirect(url, ParseOptions::default()).unwrap();
+        assert_eq!(
+            result.app_params(),
+            [("x".into(), "1".into()), ("y".into(), "2".into())]
+        );
+    }
+
+    #[test]
+    fn a_duplicate_names_the_key_it_saw_and_the_parameter() {
+        let url = "https://a.example/cb?connection_id=a&status=success&connection_type=ga4\
+                   &markifact_connection_id=c_1&markifact_connection_id=c_2";
+        let options = ParseOptions {
+            redirect_url: Some("https://a.example/cb?connection_id=a"),
+        };
+        let err = parse_redirect(url, options).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::DuplicateParameter);
+        assert_eq!(err.field(), Some("connection_id"));
+        assert!(
+            err.message().contains("markifact_connection_id"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn messages_escape_and_shorten_hostile_input() {
+        let hostile = format!("javascript:\u{1b}[31m\r\nalert(1)//{}", "x".repeat(500));
+        let err = parse_redirect(&hostile, ParseOptions::default()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidUrl);
+        let message = err.message();
+        assert!(!message.chars().any(char::is_control), "{message:?}");
+        assert!(message.len() < 300, "{message:?}");
+    }
+
+    #[test]
+    fn the_length_limit_comes_before_parsing_and_counts_bytes() {
+        let base = "https://a.example/";
+        let tail = "?status=error";
+        let fill = MAX_REDIRECT_INPUT_BYTES - base.len() - tail.len();
+        let at_limit = format!("{base}{}{tail}", "x".repeat(fill));
+        assert!(parse_redirect(&at_limit, ParseOptions::default()).is_ok());
+        // One 2-byte character more than the limit in bytes, far fewer characters.
+        let over = format!("{base}{}{tail}", "é".repeat(fill / 2 + 1));
+        assert!(over.chars().count() < MAX_REDIRECT_INPUT_BYTES);
+        let err = parse_redirect(&over, ParseOptions::default()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InputTooLong);
     }
 }

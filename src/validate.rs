@@ -14,7 +14,11 @@ pub const MAX_EXTERNAL_ID_CHARS: usize = 255;
 
 /// Options for [`validate_redirect_url`] (`ValidateRedirectUrlOptions` in JavaScript).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "ValidateRedirectUrlOptions", rename_all = "camelCase"))]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename = "ValidateRedirectUrlOptions", rename_all = "camelCase")
+)]
 pub struct RedirectUrlOptions {
     /// Also accept `http://localhost`, `http://127.0.0.1` and `http://[::1]` (any port), for local
     /// development against the sandbox. The real Markifact API refuses these.
@@ -27,10 +31,14 @@ pub struct RedirectUrlOptions {
 ///
 /// Rules, checked in this order, each reported as [`ErrorCode::InvalidRedirectUrl`] with a [`Rule`]:
 /// at most [`MAX_REDIRECT_URL_BYTES`] bytes ([`Rule::TooLong`]); no whitespace or control character
-/// anywhere ([`Rule::WhitespaceOrControl`]); an absolute URL ([`Rule::NotAUrl`]); scheme `https`
-/// ([`Rule::NotHttps`], see [`RedirectUrlOptions`] for the loopback opt-in); an ASCII host
-/// ([`Rule::NonAsciiHost`]: give internationalised names in their `xn--` form); a non-empty host
-/// ([`Rule::NoHost`]); no `user@` credentials ([`Rule::Userinfo`]); no `#fragment` ([`Rule::Fragment`]).
+/// anywhere ([`Rule::WhitespaceOrControl`]); an ASCII host ([`Rule::NonAsciiHost`]: give
+/// internationalised names in their `xn--` form; a non-ASCII host on another scheme reports
+/// [`Rule::NotHttps`]); an absolute URL ([`Rule::NotAUrl`]); scheme `https` ([`Rule::NotHttps`],
+/// see [`RedirectUrlOptions`] for the loopback opt-in); no `user@` credentials ([`Rule::Userinfo`]);
+/// no `#fragment` ([`Rule::Fragment`]). An `https:` URL always has a host under the URL standard.
+///
+/// The URL standard reads `\` like `/` in `https:` URLs, as browsers do; send Markifact the
+/// returned normalised URL, not the input, so that no other parser reads it differently.
 ///
 /// ```
 /// use markifact_connect::{validate_redirect_url, RedirectUrlOptions, Rule};
@@ -72,16 +80,29 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
         ));
     }
     let authority = raw_authority(input);
-    if authority.is_some_and(|a| !a.is_ascii()) {
-        return Err(reject(
-            Rule::NonAsciiHost,
-            "redirect_url must have an ASCII host; write an internationalised domain name in its punycode (xn--) form".into(),
-        ));
+    // The `url` crate here is built without Unicode IDNA (see README, "Size"), so a non-ASCII host
+    // would only say "not a URL"; name the rule instead, after the scheme rule it also breaks.
+    if authority.is_some_and(|a| !is_ascii_host(a)) {
+        let scheme = &input[..input.find(':').unwrap_or(0)];
+        return Err(if scheme.eq_ignore_ascii_case("https") {
+            reject(
+                Rule::NonAsciiHost,
+                "redirect_url must have an ASCII host; write an internationalised domain name in its punycode (xn--) form".into(),
+            )
+        } else {
+            reject(
+                Rule::NotHttps,
+                format!("redirect_url must use https, not {}", quote(scheme)),
+            )
+        });
     }
     let url = Url::parse(input).map_err(|e| {
         reject(
             Rule::NotAUrl,
-            format!("redirect_url must be an absolute https URL; {} is not ({e})", quote(input)),
+            format!(
+                "redirect_url must be an absolute https URL; {} is not ({e})",
+                quote(input)
+            ),
         )
     })?;
 
@@ -101,14 +122,15 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
             ))
         }
     }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(reject(Rule::NoHost, "redirect_url must have a host".into()));
-    }
     // `https://@host/` has an empty user name that `Url` forgets, so look at the raw authority too.
-    if !url.username().is_empty() || url.password().is_some() || authority.is_some_and(|a| a.contains('@')) {
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || authority.is_some_and(|a| a.contains('@'))
+    {
         return Err(reject(
             Rule::Userinfo,
-            "redirect_url must not contain credentials (user@ or user:password@) before the host".into(),
+            "redirect_url must not contain credentials (user@ or user:password@) before the host"
+                .into(),
         ));
     }
     if url.fragment().is_some() {
@@ -120,13 +142,34 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
     Ok(url.into())
 }
 
-/// The text between `scheme://` and the next `/`, `\`, `?` or `#`, when the input has that shape.
+/// The authority as written, before the URL parser maps it: the text after `scheme:` and the
+/// slashes that follow, up to the next `/`, `\`, `?` or `#`. For `http`, `https` and the other
+/// special schemes the URL standard skips any run of `/` and `\` there, so `https:\\host`,
+/// `https:/host` and `https:host` all name `host`; other schemes need `//`.
 fn raw_authority(input: &str) -> Option<&str> {
-    let after_scheme = &input[input.find("://")? + 3..];
-    let end = after_scheme
-        .find(['/', '\\', '?', '#'])
-        .unwrap_or(after_scheme.len());
-    Some(&after_scheme[..end])
+    let (scheme, rest) = input.split_once(':')?;
+    let special = ["http", "https", "ws", "wss", "ftp"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s));
+    let rest = if special {
+        rest.trim_start_matches(['/', '\\'])
+    } else {
+        rest.strip_prefix("//")?
+    };
+    let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// Whether the host in a raw authority (after any `user@`) is ASCII, also counting percent-escapes
+/// of non-ASCII bytes (`b%C3%BCcher`), which the URL parser decodes before IDNA.
+fn is_ascii_host(authority: &str) -> bool {
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    host.is_ascii()
+        && !host.as_bytes().windows(3).any(|w| {
+            w[0] == b'%'
+                && matches!(w[1], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+                && w[2].is_ascii_hexdigit()
+        })
 }
 
 fn is_loopback_host(url: &Url) -> bool {
@@ -196,27 +239,61 @@ mod tests {
             "https://example.com/"
         );
         assert_eq!(
-            validate_redirect_url("https://example.com:8443/a/../cb?q=a%20b&r", RedirectUrlOptions::default()).unwrap(),
+            validate_redirect_url(
+                "https://example.com:8443/a/../cb?q=a%20b&r",
+                RedirectUrlOptions::default()
+            )
+            .unwrap(),
             "https://example.com:8443/cb?q=a%20b&r"
         );
     }
 
     #[test]
     fn each_rule() {
-        assert_eq!(rule_of(&format!("https://a.example/{}", "x".repeat(2048)), false), Some(Rule::TooLong));
-        assert_eq!(rule_of("https://a.example/ cb", false), Some(Rule::WhitespaceOrControl));
-        assert_eq!(rule_of(" https://a.example/", false), Some(Rule::WhitespaceOrControl));
-        assert_eq!(rule_of("https://a.example/\u{7f}", false), Some(Rule::WhitespaceOrControl));
-        assert_eq!(rule_of("https://a.example/\u{a0}", false), Some(Rule::WhitespaceOrControl));
+        assert_eq!(
+            rule_of(&format!("https://a.example/{}", "x".repeat(2048)), false),
+            Some(Rule::TooLong)
+        );
+        assert_eq!(
+            rule_of("https://a.example/ cb", false),
+            Some(Rule::WhitespaceOrControl)
+        );
+        assert_eq!(
+            rule_of(" https://a.example/", false),
+            Some(Rule::WhitespaceOrControl)
+        );
+        assert_eq!(
+            rule_of("https://a.example/\u{7f}", false),
+            Some(Rule::WhitespaceOrControl)
+        );
+        assert_eq!(
+            rule_of("https://a.example/\u{a0}", false),
+            Some(Rule::WhitespaceOrControl)
+        );
         assert_eq!(rule_of("/relative/cb", false), Some(Rule::NotAUrl));
         assert_eq!(rule_of("http://a.example/cb", false), Some(Rule::NotHttps));
         assert_eq!(rule_of("javascript:alert(1)", false), Some(Rule::NotHttps));
-        assert_eq!(rule_of("https://bücher.example/cb", false), Some(Rule::NonAsciiHost));
-        assert_eq!(rule_of("https://user@a.example/", false), Some(Rule::Userinfo));
-        assert_eq!(rule_of("https://user:pw@a.example/", false), Some(Rule::Userinfo));
+        assert_eq!(
+            rule_of("https://bücher.example/cb", false),
+            Some(Rule::NonAsciiHost)
+        );
+        assert_eq!(
+            rule_of("https://user@a.example/", false),
+            Some(Rule::Userinfo)
+        );
+        assert_eq!(
+            rule_of("https://user:pw@a.example/", false),
+            Some(Rule::Userinfo)
+        );
         assert_eq!(rule_of("https://@a.example/", false), Some(Rule::Userinfo));
-        assert_eq!(rule_of("https://a.example/cb#x", false), Some(Rule::Fragment));
-        assert_eq!(rule_of("https://a.example/cb#", false), Some(Rule::Fragment));
+        assert_eq!(
+            rule_of("https://a.example/cb#x", false),
+            Some(Rule::Fragment)
+        );
+        assert_eq!(
+            rule_of("https://a.example/cb#", false),
+            Some(Rule::Fragment)
+        );
     }
 
     #[test]
@@ -229,11 +306,19 @@ mod tests {
 
     #[test]
     fn loopback_http_needs_the_opt_in() {
-        for url in ["http://localhost:3000/cb", "http://127.0.0.1/cb", "http://[::1]:8080/cb"] {
+        for url in [
+            "http://localhost:3000/cb",
+            "http://127.0.0.1/cb",
+            "http://[::1]:8080/cb",
+        ] {
             assert_eq!(rule_of(url, false), Some(Rule::NotHttps), "{url}");
             assert_eq!(rule_of(url, true), None, "{url}");
         }
-        for url in ["http://127.0.0.2/cb", "http://localhost.evil.example/cb", "http://10.0.0.1/"] {
+        for url in [
+            "http://127.0.0.2/cb",
+            "http://localhost.evil.example/cb",
+            "http://10.0.0.1/",
+        ] {
             assert_eq!(rule_of(url, true), Some(Rule::NotHttps), "{url}");
         }
     }

@@ -4,7 +4,8 @@
 #![cfg(feature = "typescript")]
 
 use markifact_connect::{
-    ErrorCode, ParseOptions, RedirectError, RedirectResult, RedirectSuccess, RedirectUrlOptions, Rule,
+    ErrorCode, ParseOptions, RedirectError, RedirectResult, RedirectSuccess, RedirectUrlOptions,
+    Rule,
 };
 use ts_rs::{Config, TS};
 

@@ -1,6 +1,6 @@
 //! Conversions between untyped JavaScript values and the core's types.
 
-use js_sys::{Reflect, JSON};
+use js_sys::{JsString, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -37,7 +37,26 @@ pub(super) fn to_js(value: &impl Serialize) -> JsResult {
 }
 
 pub(super) fn required_string(value: &JsValue, field: &'static str) -> Result<String, JsValue> {
-    value.as_string().ok_or_else(|| wrong_type(field, "a string"))
+    value
+        .as_string()
+        .ok_or_else(|| wrong_type(field, "a string"))
+}
+
+/// A string that must reach Markifact unchanged (an id): a lone surrogate would silently become
+/// U+FFFD on the way into Rust, so it is refused instead. URLs need no such check: the URL
+/// standard itself replaces lone surrogates, so the normalised URL returned is what gets sent.
+pub(super) fn required_text(value: &JsValue, field: &str) -> Result<String, JsValue> {
+    let Some(text) = value.dyn_ref::<JsString>() else {
+        return Err(wrong_type(field, "a string"));
+    };
+    if !text.is_valid_utf16() {
+        return Err(js_error(Error::invalid_argument(
+            field.to_owned(),
+            Rule::InvalidUnicode,
+            format!("{field} contains a lone UTF-16 surrogate, which is not valid Unicode text"),
+        )));
+    }
+    Ok(String::from(text))
 }
 
 fn option(options: Option<&JsValue>, key: &'static str) -> Result<JsValue, JsValue> {
@@ -52,26 +71,38 @@ fn option(options: Option<&JsValue>, key: &'static str) -> Result<JsValue, JsVal
 
 /// An optional string option: `undefined` or `null` is absent, a string is present, anything else
 /// is an error.
-pub(super) fn optional_string(options: Option<&JsValue>, key: &'static str) -> Result<Option<String>, JsValue> {
+pub(super) fn optional_string(
+    options: Option<&JsValue>,
+    key: &'static str,
+) -> Result<Option<String>, JsValue> {
     let value = option(options, key)?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    value.as_string().map(Some).ok_or_else(|| wrong_type(key, "a string"))
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| wrong_type(key, "a string"))
 }
 
 /// An optional boolean option, like [`optional_string`].
-pub(super) fn optional_bool(options: Option<&JsValue>, key: &'static str) -> Result<Option<bool>, JsValue> {
+pub(super) fn optional_bool(
+    options: Option<&JsValue>,
+    key: &'static str,
+) -> Result<Option<bool>, JsValue> {
     let value = option(options, key)?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    value.as_bool().map(Some).ok_or_else(|| wrong_type(key, "a boolean"))
+    value
+        .as_bool()
+        .map(Some)
+        .ok_or_else(|| wrong_type(key, "a boolean"))
 }
 
-fn wrong_type(field: &'static str, expected: &str) -> JsValue {
+fn wrong_type(field: &str, expected: &str) -> JsValue {
     js_error(Error::invalid_argument(
-        field,
+        field.to_owned(),
         Rule::WrongType,
         format!("{field} must be {expected}"),
     ))

@@ -10,7 +10,9 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::{ErrorCode, RedirectUrlOptions, Rule};
-use convert::{js_error, optional_bool, optional_string, required_string, to_js, JsResult};
+use convert::{
+    js_error, optional_bool, optional_string, required_string, required_text, to_js, JsResult,
+};
 
 #[wasm_bindgen]
 extern "C" {
@@ -64,8 +66,9 @@ pub fn validate_redirect_url(
 pub fn validate_external_id(
     #[wasm_bindgen(js_name = externalId, unchecked_param_type = "string")] id: JsValue,
 ) -> Result<(), JsValue> {
-    let id = required_string(&id, "externalId")?;
-    crate::validate_external_id(&id).map_err(|e| js_error(e.rename_field("external_id", "externalId")))
+    let id = required_text(&id, "externalId")?;
+    crate::validate_external_id(&id)
+        .map_err(|e| js_error(e.rename_field("external_id", "externalId")))
 }
 
 /// Builds the `X-Markifact-Context` header value for these connection ids.
@@ -84,17 +87,10 @@ pub fn context_header(
     let ids = Array::from(&connection_ids)
         .iter()
         .enumerate()
-        .map(|(index, id)| {
-            id.as_string().ok_or_else(|| {
-                js_error(crate::Error::invalid_argument(
-                    format!("connectionIds[{index}]"),
-                    Rule::WrongType,
-                    format!("connectionIds[{index}] must be a string"),
-                ))
-            })
-        })
+        .map(|(index, id)| required_text(&id, &format!("connectionIds[{index}]")))
         .collect::<Result<Vec<String>, JsValue>>()?;
-    crate::context_header(&ids).map_err(|e| js_error(e.rename_field("connection_ids", "connectionIds")))
+    crate::context_header(&ids)
+        .map_err(|e| js_error(e.rename_field("connection_ids", "connectionIds")))
 }
 
 /// The stable error codes, for `switch` statements and documentation.

@@ -50,4 +50,4 @@ export type ValidateRedirectUrlOptions = {
  */
 allowInsecureLocalhost?: boolean, };
 export type ErrorCode = "invalid_url" | "input_too_long" | "missing_status" | "invalid_status" | "missing_parameter" | "duplicate_parameter" | "redirect_mismatch" | "invalid_redirect_url" | "invalid_external_id" | "invalid_argument" | "internal";
-export type Rule = "too_long" | "empty" | "whitespace_or_control" | "not_a_url" | "not_https" | "no_host" | "non_ascii_host" | "userinfo" | "fragment" | "wrong_type";
+export type Rule = "too_long" | "empty" | "whitespace_or_control" | "not_a_url" | "not_https" | "non_ascii_host" | "userinfo" | "fragment" | "wrong_type" | "invalid_unicode";

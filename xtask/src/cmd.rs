@@ -26,7 +26,10 @@ pub fn new(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Cmd {
 }
 
 pub fn cargo(args: &[&str]) -> Cmd {
-    new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()), args)
+    new(
+        std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
+        args,
+    )
 }
 
 impl Cmd {

@@ -27,9 +27,15 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("demo") => parse_port(&args[1..], 8080).and_then(serve::demo),
         Some("pkg") => tools::ensure_build_tools().and_then(|_| pkg::build().map(|_| ())),
-        Some("types") => cmd::cargo(&["test", "--features", "typescript", "--test", "typescript_types"])
-            .env("UPDATE_TYPES", "1")
-            .run(),
+        Some("types") => cmd::cargo(&[
+            "test",
+            "--features",
+            "typescript",
+            "--test",
+            "typescript_types",
+        ])
+        .env("UPDATE_TYPES", "1")
+        .run(),
         Some("setup") => tools::ensure_build_tools().and_then(|_| tools::ensure_test_tools()),
         _ => Err(USAGE.to_string()),
     };

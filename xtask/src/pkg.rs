@@ -19,44 +19,103 @@ const JS_SOURCES: &[&str] = &[
     "markifact-error.d.ts",
 ];
 
+/// Where wasm-bindgen's declarations of its start-up functions begin in the glue's .d.ts; they
+/// need the DOM lib, and the package's entries call them itself, so they stay out of the API.
+const INIT_DECLARATIONS_START: &str = "export type InitInput";
+
 /// Builds pkg/ (skipping the wasm steps when nothing changed) and returns the packed tarball.
 pub fn build() -> Result<PathBuf, String> {
     let root = root();
+    check_idna_pin(&root)?;
     let pkg = root.join("pkg");
-    cmd::cargo(&["build", "--lib", "--release", "--target", "wasm32-unknown-unknown", "-p", "markifact-connect"])
-        .run()?;
-    let wasm = root.join(format!("target/wasm32-unknown-unknown/release/{OUT_NAME}.wasm"));
+    cmd::cargo(&[
+        "build",
+        "--lib",
+        "--release",
+        "--target",
+        "wasm32-unknown-unknown",
+        "-p",
+        "markifact-connect",
+    ])
+    .run()?;
+    let wasm = root.join(format!(
+        "target/wasm32-unknown-unknown/release/{OUT_NAME}.wasm"
+    ));
     let stamp_path = pkg.join(".build-stamp");
     let stamp = fingerprint(&wasm)?;
     if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
         if pkg.exists() {
             fs::remove_dir_all(&pkg).map_err(|e| format!("removing pkg/: {e}"))?;
         }
-        cmd::new("wasm-bindgen", &[
-            "--target", "web",
-            "--out-dir", "pkg",
-            "--out-name", OUT_NAME,
-            &wasm.to_string_lossy(),
-        ])
+        cmd::new(
+            "wasm-bindgen",
+            &[
+                "--target",
+                "web",
+                "--out-dir",
+                "pkg",
+                "--out-name",
+                OUT_NAME,
+                &wasm.to_string_lossy(),
+            ],
+        )
         .run()?;
         let bg = format!("pkg/{OUT_NAME}_bg.wasm");
-        cmd::new(tools::npm_bin("wasm-opt"), &[
-            "-Oz",
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-            "--enable-sign-ext",
-            "--enable-reference-types",
-            "--enable-multivalue",
-            "--enable-mutable-globals",
-            &bg,
-            "-o",
-            &bg,
-        ])
+        cmd::new(
+            tools::npm_bin("wasm-opt"),
+            &[
+                "-Oz",
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-sign-ext",
+                "--enable-reference-types",
+                "--enable-multivalue",
+                "--enable-mutable-globals",
+                &bg,
+                "-o",
+                &bg,
+            ],
+        )
         .run()?;
         fs::write(&stamp_path, &stamp).map_err(|e| e.to_string())?;
     }
     write_entries(&pkg)?;
+    report_sizes(&pkg)?;
     pack(&pkg)
+}
+
+/// Prints, as a Markdown table, what each runtime loads: raw, gzip -9 and brotli bytes.
+fn report_sizes(pkg: &Path) -> Result<(), String> {
+    const SCRIPT: &str = r#"
+const zlib = require("node:zlib"), fs = require("node:fs");
+const rows = [["wasm", "markifact_connect_bg.wasm"], ["JS glue + entry", "markifact_connect.js", "api.js", "browser.js", "markifact-error.js", "snippets"]];
+const read = (p) => fs.statSync(p).isDirectory()
+  ? Buffer.concat(fs.readdirSync(p, { recursive: true }).map((f) => `${p}/${f}`).filter((f) => fs.statSync(f).isFile()).map((f) => fs.readFileSync(f)))
+  : fs.readFileSync(p);
+let total = [0, 0, 0];
+console.log("| part | raw | gzip | brotli |");
+console.log("|---|---:|---:|---:|");
+for (const [label, ...files] of rows) {
+  const bytes = Buffer.concat(files.map(read));
+  const sizes = [bytes.length, zlib.gzipSync(bytes, { level: 9 }).length, zlib.brotliCompressSync(bytes).length];
+  sizes.forEach((n, i) => (total[i] += n));
+  console.log(`| ${label} | ${sizes.join(" B | ")} B |`);
+}
+console.log(`| total (browser) | ${total.join(" B | ")} B |`);
+"#;
+    cmd::new("node", &["-e", SCRIPT]).dir(pkg).run()
+}
+
+/// The lockfile pins `idna_adapter` 1.0 (no Unicode IDNA tables: 110 KB less wasm, see README);
+/// a `cargo update` would silently undo that, so refuse to build a package without it.
+fn check_idna_pin(root: &Path) -> Result<(), String> {
+    let lock =
+        fs::read_to_string(root.join("Cargo.lock")).map_err(|e| format!("Cargo.lock: {e}"))?;
+    if lock.contains("name = \"idna_adapter\"\nversion = \"1.0.") {
+        Ok(())
+    } else {
+        Err("Cargo.lock must pin idna_adapter 1.0.x: run `cargo update -p idna_adapter --precise 1.0.0`".into())
+    }
 }
 
 /// Size and modification time of the compiled wasm: cargo rewrites it whenever it changes.
@@ -68,7 +127,11 @@ fn fingerprint(wasm: &Path) -> Result<String, String> {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_nanos())
         .unwrap_or_default();
-    Ok(format!("{} {modified} {}\n", meta.len(), env!("CARGO_PKG_VERSION")))
+    Ok(format!(
+        "{} {modified} {}\n",
+        meta.len(),
+        env!("CARGO_PKG_VERSION")
+    ))
 }
 
 fn write_entries(pkg: &Path) -> Result<(), String> {
@@ -84,8 +147,30 @@ fn write_entries(pkg: &Path) -> Result<(), String> {
         format!("export {{ MarkifactError }} from \"./{snippet}\";\n"),
     )
     .map_err(|e| e.to_string())?;
-    fs::copy(root().join("README.md"), pkg.join("README.md")).map_err(|e| format!("README.md: {e}"))?;
+    write_api_declarations(pkg)?;
+    fs::copy(root().join("README.md"), pkg.join("README.md"))
+        .map_err(|e| format!("README.md: {e}"))?;
     fs::write(pkg.join("package.json"), package_json()).map_err(|e| e.to_string())
+}
+
+/// `api.d.ts`: the generated declarations of the API (ts-rs types and wasm-bindgen function
+/// signatures) without the start-up part, plus the error class.
+fn write_api_declarations(pkg: &Path) -> Result<(), String> {
+    let glue =
+        fs::read_to_string(pkg.join(format!("{OUT_NAME}.d.ts"))).map_err(|e| e.to_string())?;
+    let api = glue
+        .split_once(INIT_DECLARATIONS_START)
+        .map(|(api, _)| api)
+        .ok_or("wasm-bindgen's .d.ts no longer has the expected start-up section")?;
+    let api: String = api
+        .lines()
+        .map(|line| format!("{}\n", line.trim_start()))
+        .collect();
+    let api = format!(
+        "{}\nexport {{ MarkifactError }} from \"./markifact-error.js\";\n",
+        api.trim_end()
+    );
+    fs::write(pkg.join("api.d.ts"), api).map_err(|e| e.to_string())
 }
 
 fn find_snippet(pkg: &Path, file: &str) -> Result<String, String> {
@@ -93,7 +178,11 @@ fn find_snippet(pkg: &Path, file: &str) -> Result<String, String> {
     for entry in fs::read_dir(&snippets).map_err(|e| format!("{}: {e}", snippets.display()))? {
         let dir = entry.map_err(|e| e.to_string())?.path();
         if dir.join("js").join(file).exists() {
-            let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             return Ok(format!("snippets/{name}/js/{file}"));
         }
     }
@@ -149,10 +238,18 @@ fn cargo_package_version() -> String {
 fn pack(pkg: &Path) -> Result<PathBuf, String> {
     let out = root().join("target/npm");
     fs::create_dir_all(&out).map_err(|e| e.to_string())?;
-    let name = cmd::new("npm", &["pack", "--silent", "--pack-destination", &out.to_string_lossy()])
-        .dir(pkg)
-        .output()
-        .ok_or("npm pack failed")?;
+    let name = cmd::new(
+        "npm",
+        &[
+            "pack",
+            "--silent",
+            "--pack-destination",
+            &out.to_string_lossy(),
+        ],
+    )
+    .dir(pkg)
+    .output()
+    .ok_or("npm pack failed")?;
     let tarball = out.join(name.trim().lines().last().unwrap_or_default());
     eprintln!("packed {}", tarball.display());
     Ok(tarball)

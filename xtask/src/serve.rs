@@ -50,15 +50,33 @@ fn handle(mut stream: TcpStream) -> std::io::Result<()> {
     let mut parts = request_line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
     if method != "GET" && method != "HEAD" {
-        return respond(&mut stream, "405 Method Not Allowed", "text/plain", b"method not allowed", method);
+        return respond(
+            &mut stream,
+            "405 Method Not Allowed",
+            "text/plain",
+            b"method not allowed",
+            method,
+        );
     }
     let path = target.split(['?', '#']).next().unwrap_or("/");
     match resolve(path) {
         Some(file) => match std::fs::read(&file) {
             Ok(body) => respond(&mut stream, "200 OK", mime(&file), &body, method),
-            Err(_) => respond(&mut stream, "404 Not Found", "text/plain", b"not found", method),
+            Err(_) => respond(
+                &mut stream,
+                "404 Not Found",
+                "text/plain",
+                b"not found",
+                method,
+            ),
         },
-        None => respond(&mut stream, "404 Not Found", "text/plain", b"not found", method),
+        None => respond(
+            &mut stream,
+            "404 Not Found",
+            "text/plain",
+            b"not found",
+            method,
+        ),
     }
 }
 
@@ -99,7 +117,13 @@ fn mime(file: &Path) -> &'static str {
     }
 }
 
-fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body: &[u8], method: &str) -> std::io::Result<()> {
+fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    content_type: &str,
+    body: &[u8],
+    method: &str,
+) -> std::io::Result<()> {
     // The demo holds itself to a strict policy: no inline script or style, wasm allowed.
     write!(
         stream,

@@ -9,7 +9,13 @@ pub fn run() -> Result<(), String> {
     tools::ensure_test_tools()?;
 
     step("native: unit tests, doctests, shared vectors, property tests, TypeScript freshness");
-    cmd::cargo(&["test", "--workspace", "--features", "markifact-connect/typescript"]).run()?;
+    cmd::cargo(&[
+        "test",
+        "--workspace",
+        "--features",
+        "markifact-connect/typescript",
+    ])
+    .run()?;
 
     step("wasm: the JS bindings in Node");
     wasm_tests(false)?;
@@ -21,26 +27,46 @@ pub fn run() -> Result<(), String> {
     let server = serve::start(0)?;
 
     step("npm package: the packed tarball in Node, tsc, Chromium, Vite and workerd");
-    cmd::new("node", &["--test", "--test-concurrency=1", "--test-reporter=spec", "--test-reporter-destination=stdout"])
-        .dir(tools::js_dir())
-        .env("MARKIFACT_TARBALL", &tarball)
-        .env("MARKIFACT_DEMO_URL", format!("http://{server}/"))
-        .env("CHROMIUM_PATH", CHROMIUM)
-        .env("WRANGLER_SEND_METRICS", "false")
-        .run()?;
+    cmd::new(
+        "node",
+        &[
+            "--test",
+            "--test-concurrency=1",
+            "--test-reporter=spec",
+            "--test-reporter-destination=stdout",
+        ],
+    )
+    .dir(tools::js_dir())
+    .env("MARKIFACT_TARBALL", &tarball)
+    .env("MARKIFACT_DEMO_URL", format!("http://{server}/"))
+    .env("CHROMIUM_PATH", CHROMIUM)
+    .env("WRANGLER_SEND_METRICS", "false")
+    .run()?;
     step("all tests passed");
     Ok(())
 }
 
 fn wasm_tests(browser: bool) -> Result<(), String> {
-    let mut command = cmd::cargo(&["test", "--target", "wasm32-unknown-unknown", "--test", "wasm"])
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
-        .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+    let mut command = cmd::cargo(&[
+        "test",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--test",
+        "wasm",
+    ])
+    .env(
+        "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+        "wasm-bindgen-test-runner",
+    )
+    .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
     if browser {
         command = command
             .env("WASM_BINDGEN_USE_BROWSER", "1")
             .env("CHROMEDRIVER", CHROMEDRIVER)
-            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root().join("tests/webdriver.json"));
+            .env(
+                "WASM_BINDGEN_TEST_WEBDRIVER_JSON",
+                root().join("tests/webdriver.json"),
+            );
     }
     command.run()
 }

@@ -23,13 +23,24 @@ pub fn ensure_build_tools() -> Result<(), String> {
     let installed = cmd::new("rustup", &["target", "list", "--installed"])
         .output()
         .unwrap_or_default();
-    if !installed.lines().any(|t| t.trim() == "wasm32-unknown-unknown") {
+    if !installed
+        .lines()
+        .any(|t| t.trim() == "wasm32-unknown-unknown")
+    {
         cmd::new("rustup", &["target", "add", "wasm32-unknown-unknown"]).run()?;
     }
-    let version = cmd::new("wasm-bindgen", &["--version"]).output().unwrap_or_default();
+    let version = cmd::new("wasm-bindgen", &["--version"])
+        .output()
+        .unwrap_or_default();
     if version.split_whitespace().nth(1) != Some(WASM_BINDGEN_VERSION) {
         // No --locked: the registry copy here lacks one of the CLI's locked dependencies.
-        cmd::cargo(&["install", "wasm-bindgen-cli", "--version", WASM_BINDGEN_VERSION]).run()?;
+        cmd::cargo(&[
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            WASM_BINDGEN_VERSION,
+        ])
+        .run()?;
     }
     ensure_npm_tools()
 }
@@ -59,7 +70,12 @@ pub fn ensure_test_tools() -> Result<(), String> {
     }
     let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
     let apt = |args: &[&str]| {
-        let full: Vec<&str> = sudo.iter().chain(["apt-get"].iter()).chain(args).copied().collect();
+        let full: Vec<&str> = sudo
+            .iter()
+            .chain(["apt-get"].iter())
+            .chain(args)
+            .copied()
+            .collect();
         cmd::new(full[0], &full[1..])
             .env("DEBIAN_FRONTEND", "noninteractive")
             .run()
@@ -72,5 +88,7 @@ pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 fn is_root() -> bool {
-    cmd::new("id", &["-u"]).output().is_some_and(|uid| uid.trim() == "0")
+    cmd::new("id", &["-u"])
+        .output()
+        .is_some_and(|uid| uid.trim() == "0")
 }

@@ -1,0 +1,62 @@
+// Runs in headless Chromium: imports the package through the import map (browser.js, which
+// fetches and instantiates the wasm with a top-level await), runs the vectors fetched from the
+// server and a few browser-side checks, and leaves the report in `window.__report`.
+import * as api from "markifact-connect";
+import { parseRedirect, contextHeader, MarkifactError } from "markifact-connect";
+import { runVectors, VECTOR_FILES } from "/vector-runner.mjs";
+
+const checks = [];
+function check(name, fn) {
+  try {
+    fn();
+    checks.push({ name, ok: true });
+  } catch (error) {
+    checks.push({ name, ok: false, detail: String(error?.stack ?? error) });
+  }
+}
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+function codeOf(fn) {
+  try {
+    fn();
+  } catch (error) {
+    assert(error instanceof MarkifactError && error instanceof Error, `not a MarkifactError: ${error}`);
+    return error.code;
+  }
+  throw new Error("did not throw");
+}
+
+try {
+  const files = {};
+  for (const name of VECTOR_FILES) {
+    const response = await fetch(`/vectors/${name}.json`);
+    if (!response.ok) throw new Error(`/vectors/${name}.json: HTTP ${response.status}`);
+    files[name] = await response.json();
+  }
+  const vectors = runVectors(api, files);
+
+  check("parses a redirect like location.href", () => {
+    const href = `${location.origin}/cb?session=s1&status=success&connection_type=meta_ads&connection_id=c_browser`;
+    const result = parseRedirect(href);
+    assert(result.status === "success" && result.connectionId === "c_browser", JSON.stringify(result));
+    assert(JSON.stringify(result.appParams) === '[["session","s1"]]', JSON.stringify(result.appParams));
+    assert(!("externalId" in result), "externalId present");
+  });
+  check("errors are MarkifactErrors with codes", () => {
+    assert(codeOf(() => parseRedirect(`${location.origin}/cb?status=nope`)) === "invalid_status", "invalid_status");
+    assert(codeOf(() => parseRedirect(undefined)) === "invalid_argument", "undefined");
+    assert(codeOf(() => parseRedirect(location)) === "invalid_argument", "a Location object");
+    assert(codeOf(() => contextHeader("c_1")) === "invalid_argument", "contextHeader string");
+  });
+  check("1 MiB input, then still correct", () => {
+    assert(codeOf(() => parseRedirect(`https://a.example/cb?${"x".repeat(1 << 20)}`)) === "input_too_long", "1 MiB");
+    assert(parseRedirect("https://a.example/cb?status=error&error=e").error === "e", "after 1 MiB");
+  });
+
+  window.__report = { vectors, checks };
+  document.getElementById("status").textContent = "done";
+} catch (error) {
+  window.__report = { fatal: String(error?.stack ?? error) };
+  document.getElementById("status").textContent = "failed";
+}

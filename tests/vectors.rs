@@ -1,0 +1,284 @@
+//! Runs the table-driven vectors in `tests/vectors/*.json` against the native build.
+//!
+//! The same files are read by the wasm test run (through `include_str!`), so the JSON shape is part
+//! of the contract between the two runners:
+//!
+//! - `parse_redirect.json`: `{name, url, redirectUrl?, expect | error: {code, field?}}`, where
+//!   `expect` is the `RedirectResult` exactly as the JS API returns it (serde JSON);
+//! - `validate_redirect_url.json`: `{name, input, allowInsecureLocalhost?, expect | error: {code, rule}}`;
+//! - `validate_external_id.json`: `{name, input, error?: {code, rule}}` (no `error` means valid);
+//! - `context_header.json`: `{name, ids, expect | error: {code, field}}`.
+//!
+//! Each runner checks every vector, prints the name of each failing one, then fails once.
+//! The wasm run of the same files is `tests/wasm.rs`.
+#![cfg(not(target_arch = "wasm32"))]
+
+use markifact_connect::{
+    context_header, parse_redirect, validate_external_id, validate_redirect_url, Error,
+    ParseOptions, RedirectUrlOptions,
+};
+use serde_json::{Map, Value};
+
+const PARSE_REDIRECT: &str = include_str!("vectors/parse_redirect.json");
+const VALIDATE_REDIRECT_URL: &str = include_str!("vectors/validate_redirect_url.json");
+const VALIDATE_EXTERNAL_ID: &str = include_str!("vectors/validate_external_id.json");
+const CONTEXT_HEADER: &str = include_str!("vectors/context_header.json");
+
+/// One vector: its object, and accessors that fail loudly on a malformed file.
+struct Vector<'a> {
+    file: &'static str,
+    object: &'a Map<String, Value>,
+}
+
+impl<'a> Vector<'a> {
+    fn name(&self) -> &'a str {
+        self.object
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: a vector without a string name: {:?}",
+                    self.file, self.object
+                )
+            })
+    }
+
+    fn str(&self, key: &str) -> &'a str {
+        self.opt_str(key)
+            .unwrap_or_else(|| panic!("{}: {:?} lacks the string {key:?}", self.file, self.name()))
+    }
+
+    fn opt_str(&self, key: &str) -> Option<&'a str> {
+        self.object.get(key).map(|v| {
+            v.as_str().unwrap_or_else(|| {
+                panic!("{}: {:?}: {key:?} must be a string", self.file, self.name())
+            })
+        })
+    }
+
+    fn opt_bool(&self, key: &str) -> Option<bool> {
+        self.object.get(key).map(|v| {
+            v.as_bool().unwrap_or_else(|| {
+                panic!(
+                    "{}: {:?}: {key:?} must be a boolean",
+                    self.file,
+                    self.name()
+                )
+            })
+        })
+    }
+}
+
+/// Parses a vector file and checks its shape: an array of objects with unique names, only the
+/// given keys, and exactly one of `expect` / `error` (or at most `error` when `expect_key` is false).
+fn load(
+    file: &'static str,
+    json: &str,
+    keys: &[&str],
+    expect_key: bool,
+) -> Vec<Map<String, Value>> {
+    let vectors: Vec<Map<String, Value>> = serde_json::from_str(json)
+        .unwrap_or_else(|e| panic!("{file} is not an array of objects: {e}"));
+    assert!(!vectors.is_empty(), "{file} holds no vectors");
+    let mut names = std::collections::HashSet::new();
+    for object in &vectors {
+        let vector = Vector { file, object };
+        let name = vector.name();
+        assert!(names.insert(name), "{file}: duplicate vector name {name:?}");
+        for key in object.keys() {
+            assert!(
+                key == "name" || key == "expect" || key == "error" || keys.contains(&key.as_str()),
+                "{file}: {name:?} has the unknown key {key:?}"
+            );
+        }
+        let (has_expect, has_error) = (object.contains_key("expect"), object.contains_key("error"));
+        if expect_key {
+            assert!(
+                has_expect != has_error,
+                "{file}: {name:?} needs exactly one of expect and error"
+            );
+        } else {
+            assert!(!has_expect, "{file}: {name:?}: this file has no expect key");
+        }
+        if let Some(error) = object.get("error") {
+            let error = error
+                .as_object()
+                .unwrap_or_else(|| panic!("{file}: {name:?}: error must be an object"));
+            assert!(
+                error.get("code").is_some_and(Value::is_string),
+                "{file}: {name:?}: error needs a string code"
+            );
+            for key in error.keys() {
+                assert!(
+                    matches!(key.as_str(), "code" | "field" | "rule"),
+                    "{file}: {name:?}: unknown key {key:?} in error"
+                );
+            }
+        }
+    }
+    vectors
+}
+
+/// Compares an outcome with the vector's `expect` / `error`, returning a description of any difference.
+fn check(vector: &Vector<'_>, outcome: Result<Value, Error>) -> Option<String> {
+    match (vector.object.get("error"), outcome) {
+        (None, Ok(got)) => {
+            let want = vector.object.get("expect").unwrap_or(&Value::Null);
+            (got != *want).then(|| format!("expected {want}\n      got {got}"))
+        }
+        (None, Err(e)) => Some(format!(
+            "expected {}\n      got the error {e:?}",
+            vector.object.get("expect").unwrap_or(&Value::Null)
+        )),
+        (Some(want), Ok(got)) => Some(format!("expected the error {want}\n      got {got}")),
+        (Some(want), Err(e)) => {
+            let mut differences = Vec::new();
+            if want["code"] != e.code().as_str() {
+                differences.push(format!("code {} (want {})", e.code(), want["code"]));
+            }
+            if let Some(field) = want.get("field") {
+                if e.field() != field.as_str() {
+                    differences.push(format!("field {:?} (want {field})", e.field()));
+                }
+            }
+            if let Some(rule) = want.get("rule") {
+                if e.rule().map(|r| r.as_str()) != rule.as_str() {
+                    differences.push(format!(
+                        "rule {:?} (want {rule})",
+                        e.rule().map(|r| r.as_str())
+                    ));
+                }
+            }
+            (!differences.is_empty())
+                .then(|| format!("{}; the error was {e:?}", differences.join(", ")))
+        }
+    }
+}
+
+/// Runs every vector of a file and fails once, naming each failing vector.
+fn run(
+    file: &'static str,
+    json: &str,
+    keys: &[&str],
+    expect_key: bool,
+    mut call: impl FnMut(&Vector<'_>) -> Result<Value, Error>,
+) {
+    let vectors = load(file, json, keys, expect_key);
+    let mut failures = Vec::new();
+    for object in &vectors {
+        let vector = Vector { file, object };
+        if let Some(difference) = check(&vector, call(&vector)) {
+            eprintln!("FAILED {file}: {}\n      {difference}", vector.name());
+            failures.push(vector.name().to_owned());
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{file}: {} of {} vectors failed:\n  {}",
+        failures.len(),
+        vectors.len(),
+        failures.join("\n  ")
+    );
+    eprintln!("{file}: all {} vectors passed", vectors.len());
+}
+
+#[test]
+fn parse_redirect_vectors() {
+    run(
+        "parse_redirect.json",
+        PARSE_REDIRECT,
+        &["url", "redirectUrl"],
+        true,
+        |v| {
+            let options = ParseOptions {
+                redirect_url: v.opt_str("redirectUrl"),
+            };
+            parse_redirect(v.str("url"), options)
+                .map(|result| serde_json::to_value(result).expect("a RedirectResult serialises"))
+        },
+    );
+}
+
+#[test]
+fn validate_redirect_url_vectors() {
+    run(
+        "validate_redirect_url.json",
+        VALIDATE_REDIRECT_URL,
+        &["input", "allowInsecureLocalhost"],
+        true,
+        |v| {
+            let options = RedirectUrlOptions {
+                allow_insecure_localhost: v.opt_bool("allowInsecureLocalhost").unwrap_or(false),
+            };
+            validate_redirect_url(v.str("input"), options).map(Value::String)
+        },
+    );
+}
+
+#[test]
+fn validate_external_id_vectors() {
+    run(
+        "validate_external_id.json",
+        VALIDATE_EXTERNAL_ID,
+        &["input"],
+        false,
+        |v| validate_external_id(v.str("input")).map(|()| Value::Null),
+    );
+}
+
+#[test]
+fn context_header_vectors() {
+    run("context_header.json", CONTEXT_HEADER, &["ids"], true, |v| {
+        let ids: Vec<&str> = v.object["ids"]
+            .as_array()
+            .unwrap_or_else(|| panic!("context_header.json: {:?}: ids must be an array", v.name()))
+            .iter()
+            .map(|id| {
+                id.as_str().unwrap_or_else(|| {
+                    panic!("context_header.json: {:?}: ids must be strings", v.name())
+                })
+            })
+            .collect();
+        context_header(&ids).map(Value::String)
+    });
+}
+
+/// Every vector file names its errors with codes and rules the crate actually has, so a typo in a
+/// vector cannot pass by accident on the wasm side either.
+#[test]
+fn vector_errors_use_known_codes_and_rules() {
+    let codes: Vec<&str> = markifact_connect::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    let rules: Vec<&str> = markifact_connect::Rule::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .collect();
+    for (file, json) in [
+        ("parse_redirect.json", PARSE_REDIRECT),
+        ("validate_redirect_url.json", VALIDATE_REDIRECT_URL),
+        ("validate_external_id.json", VALIDATE_EXTERNAL_ID),
+        ("context_header.json", CONTEXT_HEADER),
+    ] {
+        let vectors: Vec<Value> = serde_json::from_str(json).expect("valid JSON");
+        for vector in &vectors {
+            if let Some(error) = vector.get("error") {
+                let code = error["code"].as_str().unwrap_or_default();
+                assert!(
+                    codes.contains(&code),
+                    "{file}: {}: unknown code {code:?}",
+                    vector["name"]
+                );
+                if let Some(rule) = error.get("rule") {
+                    let rule = rule.as_str().unwrap_or_default();
+                    assert!(
+                        rules.contains(&rule),
+                        "{file}: {}: unknown rule {rule:?}",
+                        vector["name"]
+                    );
+                }
+            }
+        }
+    }
+}

@@ -25,7 +25,8 @@ process.on("exit", () => {
 function spawnGroup(command, args, { cwd, env } = {}) {
   const child = spawn(command, args, {
     cwd,
-    env: { ...process.env, ...env },
+    // Plain output to match on: tools colour it under CI=true (picocolors), and NO_COLOR wins.
+    env: { ...process.env, NO_COLOR: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group
   });

@@ -69,35 +69,21 @@ fn option(options: Option<&JsValue>, key: &'static str) -> Result<JsValue, JsVal
     }
 }
 
-/// An optional string option: `undefined` or `null` is absent, a string is present, anything else
-/// is an error.
-pub(super) fn optional_string(
+/// An optional option: `undefined` or `null` is absent, a value `read` accepts is present,
+/// anything else is an error naming what was `expected`.
+pub(super) fn optional<T>(
     options: Option<&JsValue>,
     key: &'static str,
-) -> Result<Option<String>, JsValue> {
+    read: impl FnOnce(&JsValue) -> Option<T>,
+    expected: &str,
+) -> Result<Option<T>, JsValue> {
     let value = option(options, key)?;
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    value
-        .as_string()
+    read(&value)
         .map(Some)
-        .ok_or_else(|| wrong_type(key, "a string"))
-}
-
-/// An optional boolean option, like [`optional_string`].
-pub(super) fn optional_bool(
-    options: Option<&JsValue>,
-    key: &'static str,
-) -> Result<Option<bool>, JsValue> {
-    let value = option(options, key)?;
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value
-        .as_bool()
-        .map(Some)
-        .ok_or_else(|| wrong_type(key, "a boolean"))
+        .ok_or_else(|| wrong_type(key, expected))
 }
 
 fn wrong_type(field: &str, expected: &str) -> JsValue {

@@ -10,9 +10,7 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::{ErrorCode, RedirectUrlOptions, Rule};
-use convert::{
-    js_error, optional_bool, optional_string, required_string, required_text, to_js, JsResult,
-};
+use convert::{js_error, optional, required_string, required_text, to_js, JsResult};
 
 #[wasm_bindgen]
 extern "C" {
@@ -37,7 +35,12 @@ pub fn parse_redirect(
     options: Option<ParseRedirectOptionsArg>,
 ) -> JsResult {
     let url = required_string(&url, "url")?;
-    let redirect_url = optional_string(options.as_deref(), "redirectUrl")?;
+    let redirect_url = optional(
+        options.as_deref(),
+        "redirectUrl",
+        JsValue::as_string,
+        "a string",
+    )?;
     let options = crate::ParseOptions {
         redirect_url: redirect_url.as_deref(),
     };
@@ -54,8 +57,13 @@ pub fn validate_redirect_url(
 ) -> Result<String, JsValue> {
     let url = required_string(&url, "redirectUrl")?;
     let options = RedirectUrlOptions {
-        allow_insecure_localhost: optional_bool(options.as_deref(), "allowInsecureLocalhost")?
-            .unwrap_or(false),
+        allow_insecure_localhost: optional(
+            options.as_deref(),
+            "allowInsecureLocalhost",
+            JsValue::as_bool,
+            "a boolean",
+        )?
+        .unwrap_or(false),
     };
     crate::validate_redirect_url(&url, options)
         .map_err(|e| js_error(e.rename_field("redirect_url", "redirectUrl")))

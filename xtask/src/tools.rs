@@ -47,20 +47,22 @@ pub fn ensure_build_tools() -> Result<(), String> {
 
 fn ensure_npm_tools() -> Result<(), String> {
     let dir = js_dir();
-    let lock = dir.join("package-lock.json");
-    let stamp = dir.join("node_modules/.xtask-installed-lock");
-    let wanted = fs::read(&lock).ok();
-    if wanted.is_some() && wanted == fs::read(&stamp).ok() {
+    let stamp = dir.join("node_modules/.xtask-installed");
+    let wanted = || -> Vec<u8> {
+        ["package.json", "package-lock.json"]
+            .iter()
+            .flat_map(|f| fs::read(dir.join(f)).unwrap_or_default())
+            .collect()
+    };
+    if fs::read(&stamp).ok() == Some(wanted()) {
         return Ok(());
     }
-    let npm_args: &[&str] = if wanted.is_some() {
-        &["ci", "--no-audit", "--no-fund"]
-    } else {
-        &["install", "--no-audit", "--no-fund"]
-    };
-    cmd::new("npm", npm_args).dir(&dir).run()?;
-    let lock_now = fs::read(&lock).map_err(|e| format!("{}: {e}", lock.display()))?;
-    fs::write(&stamp, lock_now).map_err(|e| format!("{}: {e}", stamp.display()))
+    // `npm install`, not `npm ci`: npm 11 leaves other platforms' optional workerd binaries out
+    // of the lockfile, which `npm ci` then rejects as out of sync. The lockfile still pins versions.
+    cmd::new("npm", &["install", "--no-audit", "--no-fund"])
+        .dir(&dir)
+        .run()?;
+    fs::write(&stamp, wanted()).map_err(|e| format!("{}: {e}", stamp.display()))
 }
 
 /// What only the tests need on top: Chromium and ChromeDriver (from Debian's packages).

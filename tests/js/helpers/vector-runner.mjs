@@ -151,3 +151,21 @@ export function runVectors(api, files) {
 export function describeFailures(report) {
   return report.failures.map((f) => `${f.file} / ${f.name}: ${f.problem}`).join("\n");
 }
+
+/** Named checks for a consumer script: `check(name, fn)` records `{ name, ok, detail }` in `checks`. */
+export function checkList() {
+  const checks = [];
+  function check(name, fn) {
+    try {
+      fn();
+      checks.push({ name, ok: true });
+    } catch (error) {
+      checks.push({ name, ok: false, detail: String(error?.stack ?? error) });
+    }
+  }
+  return { checks, check };
+}
+
+export function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}

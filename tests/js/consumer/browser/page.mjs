@@ -3,20 +3,9 @@
 // server and a few browser-side checks, and leaves the report in `window.__report`.
 import * as api from "markifact-connect";
 import { parseRedirect, contextHeader, MarkifactError } from "markifact-connect";
-import { runVectors, VECTOR_FILES } from "/vector-runner.mjs";
+import { runVectors, checkList, assert, VECTOR_FILES } from "/vector-runner.mjs";
 
-const checks = [];
-function check(name, fn) {
-  try {
-    fn();
-    checks.push({ name, ok: true });
-  } catch (error) {
-    checks.push({ name, ok: false, detail: String(error?.stack ?? error) });
-  }
-}
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
+const { checks, check } = checkList();
 function codeOf(fn) {
   try {
     fn();

@@ -12,20 +12,9 @@ import {
 } from "markifact-connect";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { runVectors, deepEqual } from "./vector-runner.mjs";
+import { runVectors, checkList, assert, deepEqual } from "./vector-runner.mjs";
 
-const checks = [];
-function check(name, fn) {
-  try {
-    fn();
-    checks.push({ name, ok: true });
-  } catch (error) {
-    checks.push({ name, ok: false, detail: String(error?.stack ?? error) });
-  }
-}
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
+const { checks, check } = checkList();
 function same(actual, expected, message) {
   if (!deepEqual(actual, expected)) {
     throw new Error(`${message}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);

@@ -17,6 +17,9 @@ commands:
   test            install what is missing, then run every test (native, wasm in Node and
                   Chromium, the packed npm package in Node, Chromium, Vite and workerd)
   demo [--port N] build the package and serve the demo (www/) on 127.0.0.1 (default port 8080)
+  sandbox [--port N] [flags]
+                  run the local Markifact API sandbox on 127.0.0.1 (default port 8787;
+                  flags: --api-key KEY, --allow-insecure-localhost; see sandbox/README.md)
   pkg             build the npm package into pkg/ and pack it into target/npm/
   types           regenerate src/wasm/types.d.ts from the Rust types
   setup           only install the tools (wasm target, wasm-bindgen, npm tools, Chromium)";
@@ -26,6 +29,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(),
         Some("demo") => parse_port(&args[1..], 8080).and_then(serve::demo),
+        Some("sandbox") => {
+            let mut command = vec!["run", "--quiet", "-p", "markifact-sandbox", "--"];
+            command.extend(args[1..].iter().map(String::as_str));
+            cmd::cargo(&command).run()
+        }
         Some("pkg") => tools::ensure_build_tools().and_then(|_| pkg::build().map(|_| ())),
         Some("types") => cmd::cargo(&[
             "test",

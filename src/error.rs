@@ -34,6 +34,34 @@ pub enum ErrorCode {
     InvalidArgument,
     /// A bug in markifact-connect itself (please report it); never caused by input.
     Internal,
+    /// A client call was refused before any network I/O: an empty id or `connection_type`, an id
+    /// that cannot be a path segment (`.` or `..`), or an empty filter value.
+    InvalidRequest,
+    /// The API answered `401`: a missing, invalid or revoked API key, or a plan without API
+    /// access. [`Error::detail`] holds the API's message (e.g. `Invalid or revoked API key`).
+    Unauthorized,
+    /// The API answered `404`: no such auth link or connection, or not visible to the key's team.
+    NotFound,
+    /// The API answered `429`. Retryable; [`Error::retry_after_ms`] holds the wait the API asked
+    /// for (from `Retry-After`, capped), when it gave one.
+    RateLimited,
+    /// The API answered another non-2xx status ([`Error::status`]); retryable for `408` and `5xx`.
+    HttpError,
+    /// The request did not complete within the caller's time limit (reported by the I/O layer).
+    Timeout,
+    /// The request never got an HTTP response: DNS, connection, TLS or CORS failure, or a dropped
+    /// connection (reported by the I/O layer).
+    Network,
+    /// The caller cancelled the request (e.g. an `AbortSignal`); never retried.
+    Aborted,
+    /// A 2xx response whose body is not what the endpoint returns (not JSON, or the wrong shape).
+    InvalidResponse,
+    /// A redirect's claim could not be confirmed with the API (e.g. the auth link is not
+    /// `connected`, or produced another connection than the redirect named).
+    VerificationFailed,
+    /// An API key was about to be used from a web browser, where it would be exposed to every
+    /// visitor; keys belong on a server.
+    BrowserKeyRefused,
 }
 
 impl ErrorCode {
@@ -50,6 +78,17 @@ impl ErrorCode {
         ErrorCode::InvalidExternalId,
         ErrorCode::InvalidArgument,
         ErrorCode::Internal,
+        ErrorCode::InvalidRequest,
+        ErrorCode::Unauthorized,
+        ErrorCode::NotFound,
+        ErrorCode::RateLimited,
+        ErrorCode::HttpError,
+        ErrorCode::Timeout,
+        ErrorCode::Network,
+        ErrorCode::Aborted,
+        ErrorCode::InvalidResponse,
+        ErrorCode::VerificationFailed,
+        ErrorCode::BrowserKeyRefused,
     ];
 
     /// The stable string form, e.g. `"invalid_status"`.
@@ -66,6 +105,17 @@ impl ErrorCode {
             ErrorCode::InvalidExternalId => "invalid_external_id",
             ErrorCode::InvalidArgument => "invalid_argument",
             ErrorCode::Internal => "internal",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::HttpError => "http_error",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Network => "network",
+            ErrorCode::Aborted => "aborted",
+            ErrorCode::InvalidResponse => "invalid_response",
+            ErrorCode::VerificationFailed => "verification_failed",
+            ErrorCode::BrowserKeyRefused => "browser_key_refused",
         }
     }
 }
@@ -140,6 +190,10 @@ impl Rule {
 /// A failure with a stable [`code`](Error::code), the [`field`](Error::field) it concerns when there
 /// is one, the [`rule`](Error::rule) it broke for validators, and a human-readable message.
 ///
+/// Errors from the API (see [`client`](crate::client)) also carry the HTTP [`status`](Error::status),
+/// the API's [`detail`](Error::detail), whether the failure is [`retryable`](Error::retryable), and
+/// the [`retry_after_ms`](Error::retry_after_ms) the API asked for.
+///
 /// Messages quote offending input only in escaped, shortened form, so an error can be logged.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Error {
@@ -147,6 +201,10 @@ pub struct Error {
     field: Option<Cow<'static, str>>,
     rule: Option<Rule>,
     message: String,
+    status: Option<u16>,
+    retryable: bool,
+    retry_after_ms: Option<u64>,
+    detail: Option<String>,
 }
 
 impl Error {
@@ -156,7 +214,49 @@ impl Error {
             field: None,
             rule: None,
             message: message.into(),
+            status: None,
+            retryable: false,
+            retry_after_ms: None,
+            detail: None,
         }
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_retryable(mut self, retryable: bool) -> Self {
+        self.retryable = retryable;
+        self
+    }
+
+    pub(crate) fn with_retry_after_ms(mut self, retry_after_ms: Option<u64>) -> Self {
+        self.retry_after_ms = retry_after_ms;
+        self
+    }
+
+    pub(crate) fn with_detail(mut self, detail: Option<String>) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    /// A failure to get any HTTP response (connection refused, DNS, TLS, CORS, connection reset),
+    /// for the I/O layer to report. Code [`ErrorCode::Network`]; retryable.
+    pub fn network(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Network, message).with_retryable(true)
+    }
+
+    /// The request exceeded the caller's time limit, for the I/O layer to report. Code
+    /// [`ErrorCode::Timeout`]; retryable.
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Timeout, message).with_retryable(true)
+    }
+
+    /// The caller cancelled the request, for the I/O layer to report. Code
+    /// [`ErrorCode::Aborted`]; never retryable.
+    pub fn aborted(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::Aborted, message)
     }
 
     pub(crate) fn with_field(mut self, field: impl Into<Cow<'static, str>>) -> Self {
@@ -216,6 +316,30 @@ impl Error {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The HTTP status of the API response this error comes from, if any.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// Whether trying the same request again later may succeed: network failures, timeouts,
+    /// `408`, `429` and `5xx`. (Whether it is *safe* to repeat is the method's business: see
+    /// [`RetryPolicy`](crate::client::RetryPolicy), which only repeats `GET`s.)
+    pub fn retryable(&self) -> bool {
+        self.retryable
+    }
+
+    /// How long the API asked to wait before trying again (`Retry-After`), in milliseconds,
+    /// capped at [`MAX_RETRY_AFTER_MS`](crate::client::MAX_RETRY_AFTER_MS).
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        self.retry_after_ms
+    }
+
+    /// The API's explanation from the error body: `{"detail": "..."}`, FastAPI validation items
+    /// joined, or otherwise the raw body (shortened, with the cut stated).
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
 }
 
 impl fmt::Debug for Error {
@@ -227,6 +351,18 @@ impl fmt::Debug for Error {
         }
         if let Some(rule) = self.rule {
             s.field("rule", &rule.as_str());
+        }
+        if let Some(status) = self.status {
+            s.field("status", &status);
+        }
+        if self.retryable {
+            s.field("retryable", &true);
+        }
+        if let Some(ms) = self.retry_after_ms {
+            s.field("retry_after_ms", &ms);
+        }
+        if let Some(detail) = &self.detail {
+            s.field("detail", detail);
         }
         s.field("message", &self.message).finish()
     }

@@ -25,6 +25,8 @@
 //! ```
 #![deny(missing_docs)]
 
+/// A sans-IO client for the Connections API: request builders, response interpretation, retries.
+pub mod client;
 mod context;
 mod error;
 pub mod models;

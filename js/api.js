@@ -5,5 +5,6 @@ export {
   validateExternalId,
   contextHeader,
   errorCodes,
+  MarkifactClient,
 } from "./markifact_connect.js";
 export { MarkifactError } from "./markifact-error.js";

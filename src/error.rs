@@ -59,6 +59,10 @@ pub enum ErrorCode {
     /// A redirect's claim could not be confirmed with the API (e.g. the auth link is not
     /// `connected`, or produced another connection than the redirect named).
     VerificationFailed,
+    /// The redirect reports `status=error`: the user denied access, or the provider or Markifact
+    /// could not complete the connection. [`Error::detail`] holds Markifact's message (for logs or
+    /// a generic retry prompt, not for logic); the auth link stays usable until it expires.
+    ConnectionFailed,
     /// An API key was about to be used from a web browser, where it would be exposed to every
     /// visitor; keys belong on a server.
     BrowserKeyRefused,
@@ -88,6 +92,7 @@ impl ErrorCode {
         ErrorCode::Aborted,
         ErrorCode::InvalidResponse,
         ErrorCode::VerificationFailed,
+        ErrorCode::ConnectionFailed,
         ErrorCode::BrowserKeyRefused,
     ];
 
@@ -115,6 +120,7 @@ impl ErrorCode {
             ErrorCode::Aborted => "aborted",
             ErrorCode::InvalidResponse => "invalid_response",
             ErrorCode::VerificationFailed => "verification_failed",
+            ErrorCode::ConnectionFailed => "connection_failed",
             ErrorCode::BrowserKeyRefused => "browser_key_refused",
         }
     }
@@ -287,6 +293,15 @@ impl Error {
             if rest.is_empty() || rest.starts_with('[') {
                 self.field = Some(format!("{to}{rest}").into());
             }
+        }
+        self
+    }
+
+    /// Replaces every occurrence of `secret` in the message and the detail with `[redacted]`.
+    pub fn redact(mut self, secret: &str) -> Self {
+        if !secret.is_empty() {
+            self.message = self.message.replace(secret, "[redacted]");
+            self.detail = self.detail.map(|d| d.replace(secret, "[redacted]"));
         }
         self
     }

@@ -1,37 +1,52 @@
-//! The objects of the Markifact Connections API, as they travel on the wire (snake_case JSON).
+//! The objects of the Markifact Connections API.
 //!
-//! Deserialisation is tolerant where the contract is: nullable or missing optional fields become
-//! `None`, unknown fields are ignored. Timestamps are milliseconds since the Unix epoch.
+//! They deserialise from the wire (snake_case JSON), tolerantly where the contract is: nullable or
+//! missing optional fields become `None`, unknown fields are ignored. The objects the API returns
+//! serialise in the JavaScript API's shape (camelCase, absent instead of `null`), which is what the
+//! npm package hands to JavaScript. Timestamps are milliseconds since the Unix epoch.
 
 use serde::{Deserialize, Serialize};
 
 /// A connected account (`GET /v1/connections`, `GET /v1/connections/{id}`, `DELETE ...`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
+#[serde(rename_all(serialize = "camelCase"))]
 pub struct Connection {
     /// Markifact's id. The schema calls it nullable, so `None` is tolerated.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub id: Option<String>,
     /// The connection type, e.g. `google_ads`.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "typescript", ts(rename = "type"))]
     pub connection_type: String,
     /// `true` when only the key's user sees it, `false` when shared with the workspace.
     pub is_private: bool,
     /// The account's display name, when the provider gave one.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub display_name: Option<String>,
     /// The app's `external_id` given at link creation.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub external_id: Option<String>,
     /// Creation time (ms since the epoch).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub created_at: Option<i64>,
     /// Last update time (ms since the epoch).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub updated_at: Option<i64>,
 }
 
 /// The state of an auth link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum AuthLinkState {
     /// Not completed and not expired.
@@ -44,6 +59,12 @@ pub enum AuthLinkState {
 
 /// `GET /v1/connections/auth-links/{id}/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(rename_all = "camelCase")
+)]
+#[serde(rename_all(serialize = "camelCase"))]
 pub struct AuthLinkStatus {
     /// The auth link id.
     pub id: String,
@@ -58,18 +79,38 @@ pub struct AuthLinkStatus {
     /// Last update time (ms since the epoch).
     pub updated_at: i64,
     /// The connection the link produced, once connected.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub connection_id: Option<String>,
     /// The `external_id` given at creation.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub external_id: Option<String>,
     /// When the link was used (ms since the epoch).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub consumed_at: Option<i64>,
     /// Exactly the produced connection while it still exists; empty when pending, expired, or
     /// deleted since (so `connection_id` may be set while this is empty).
     #[serde(default)]
     pub connections: Vec<Connection>,
+}
+
+/// A created auth link, as the client returns it: the API's answer plus the warnings about the
+/// inputs that did not stop the creation (an `external_id` that looks like PII, a `redirect_url`
+/// that makes redirects ambiguous).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct AuthLink {
+    /// The auth link id, for the status endpoint.
+    pub id: String,
+    /// The hosted URL to send the user to.
+    pub url: String,
+    /// When the link expires (ms since the epoch).
+    pub expires_at: i64,
+    /// Human-readable warnings; empty when there is nothing to say.
+    pub warnings: Vec<String>,
 }
 
 /// The body of `POST /v1/connections/auth-link`.

@@ -1,131 +1,21 @@
-//! The sans-IO client core against the sandbox, run in-process, with a tiny blocking HTTP/1.1
-//! executor written here: it is all the I/O a real binding has to add.
+//! The sans-IO client core against the sandbox, run in-process, with the tiny blocking HTTP/1.1
+//! executor of `tests/support`: it is all the I/O a real binding has to add.
 #![cfg(not(target_arch = "wasm32"))]
 
 use markifact_connect::client::{
-    request, response, Failure, HttpResponse, LookupBy, Method, Request, RetryPolicy,
+    request, response, Failure, LookupBy, Method, Request, RetryPolicy,
 };
 use markifact_connect::models::{AuthLinkState, CreateAuthLinkRequest};
 use markifact_connect::{
     parse_redirect, ErrorCode, ParseOptions, RedirectResult, RedirectUrlOptions,
 };
-use markifact_sandbox::{Config, Sandbox, DEFAULT_API_KEY};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
-const REDIRECT_URL: &str = "https://app.example.com/cb?session_id=abc";
+mod support;
 
-/// A response as the executor read it.
-struct Raw {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Raw {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn view(&self) -> HttpResponse<'_> {
-        HttpResponse::new(self.status, &self.body).with_retry_after(self.header("retry-after"))
-    }
-}
-
-/// One request on a fresh connection (`Connection: close`), read to the end.
-fn send(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, String)],
-    body: Option<&str>,
-) -> Raw {
-    let mut stream = TcpStream::connect(addr).expect("connect to the sandbox");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let body = body.unwrap_or("");
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8(raw).expect("UTF-8 response");
-    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .map(|l| {
-            let (n, v) = l.split_once(':').unwrap();
-            (n.trim().to_owned(), v.trim().to_owned())
-        })
-        .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .map_or(body.len(), |(_, v)| v.parse().unwrap());
-    Raw {
-        status,
-        headers,
-        body: body[..length].to_owned(),
-    }
-}
-
-struct Env {
-    sandbox: Sandbox,
-}
+use support::{send, Env, REDIRECT_URL};
 
 impl Env {
-    fn new() -> Env {
-        let sandbox = Sandbox::start(Config {
-            port: 0,
-            ..Config::default()
-        })
-        .expect("start the sandbox");
-        Env { sandbox }
-    }
-
-    /// Executes a core [`Request`] with the sandbox key.
-    fn execute(&self, request: &Request) -> Raw {
-        self.execute_with_key(request, Some(DEFAULT_API_KEY))
-    }
-
-    fn execute_with_key(&self, request: &Request, key: Option<&str>) -> Raw {
-        send(
-            self.sandbox.addr(),
-            request.method.as_str(),
-            &request.path_and_query,
-            &request.headers(key),
-            request.body.as_deref(),
-        )
-    }
-
-    fn faults(&self, faults: &str) {
-        let raw = send(
-            self.sandbox.addr(),
-            "POST",
-            "/_sandbox/faults",
-            &[("content-type", "application/json".to_owned())],
-            Some(&format!(r#"{{"faults":{faults}}}"#)),
-        );
-        assert_eq!(raw.status, 200, "{}", raw.body);
-    }
-
     /// Creates a link and approves it on the consent page; returns (link id, connection id).
     fn connect(&self, connection_type: &str, external_id: &str) -> (String, String) {
         let body = CreateAuthLinkRequest {

@@ -3,6 +3,8 @@
 //! Run with `UPDATE_TYPES=1` to rewrite it: `cargo xtask types` does.
 #![cfg(feature = "typescript")]
 
+use markifact_connect::client::ConnectionType;
+use markifact_connect::models::{AuthLink, AuthLinkState, AuthLinkStatus, Connection};
 use markifact_connect::{
     ErrorCode, ParseOptions, RedirectError, RedirectResult, RedirectSuccess, RedirectUrlOptions,
     Rule,
@@ -10,7 +12,8 @@ use markifact_connect::{
 use ts_rs::{Config, TS};
 
 fn declarations() -> String {
-    let cfg = Config::default();
+    // Timestamps are i64 milliseconds; they reach JavaScript as numbers (JSON), never BigInt.
+    let cfg = Config::default().with_large_int("number");
     let mut out = String::from(
         "// Generated from the Rust types by tests/typescript_types.rs; do not edit.\n",
     );
@@ -22,6 +25,11 @@ fn declarations() -> String {
         RedirectUrlOptions::decl(&cfg),
         ErrorCode::decl(&cfg),
         Rule::decl(&cfg),
+        Connection::decl(&cfg),
+        AuthLinkStatus::decl(&cfg),
+        AuthLinkState::decl(&cfg),
+        AuthLink::decl(&cfg),
+        ConnectionType::decl(&cfg),
     ] {
         out.push_str("export ");
         out.push_str(&decl);

@@ -24,13 +24,24 @@
 //! # Ok::<(), markifact_connect::Error>(())
 //! ```
 
+mod config;
+mod poll;
 pub mod request;
 pub mod response;
 mod retry;
+pub mod verify;
+mod warnings;
 
+pub use config::{ClientConfig, ClientSettings, DEFAULT_TIMEOUT_MS};
+pub use poll::{PollPolicy, PollStep};
 pub use request::{LookupBy, Method, Request};
 pub use response::{ConnectionType, HttpResponse, MAX_DETAIL_BYTES, MAX_RETRY_AFTER_MS};
 pub use retry::{Failure, RetryPolicy};
+pub use verify::{
+    not_found_as_verification_failure, plan_verification, verify_with_connections,
+    verify_with_status, VerifyExpectations, VerifyPlan,
+};
+pub use warnings::{external_id_warnings, redirect_url_warnings};
 
 /// The base URL of the real API; paths built by [`request`] go after it.
 pub const DEFAULT_BASE_URL: &str = "https://api.markifact.com";

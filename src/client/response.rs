@@ -59,10 +59,13 @@ impl<'a> HttpResponse<'a> {
 
 /// One entry of `GET /v1/connections/types`, whose shape the API does not document.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ConnectionType {
     /// The type id to pass as `connection_type`, e.g. `google_ads`.
     pub id: String,
     /// A display name, when the API gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
     pub name: Option<String>,
 }
 

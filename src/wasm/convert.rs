@@ -1,6 +1,6 @@
 //! Conversions between untyped JavaScript values and the core's types.
 
-use js_sys::{JsString, Reflect, JSON};
+use js_sys::{JsString, Object, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -11,22 +11,34 @@ pub(super) type JsResult = Result<JsValue, JsValue>;
 #[wasm_bindgen(module = "/js/markifact-error.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createMarkifactError)]
-    fn create_markifact_error(
-        code: &str,
-        message: &str,
-        field: Option<String>,
-        rule: Option<String>,
-    ) -> JsValue;
+    fn create_markifact_error(code: &str, message: &str, details: &Object) -> JsValue;
 }
 
-/// The core error as a JavaScript `MarkifactError`.
+/// The core error as a JavaScript `MarkifactError`, with every detail the error has.
 pub(super) fn js_error(error: Error) -> JsValue {
-    create_markifact_error(
-        error.code().as_str(),
-        error.message(),
-        error.field().map(str::to_owned),
-        error.rule().map(|rule| rule.as_str().to_owned()),
-    )
+    let details = Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = Reflect::set(&details, &key.into(), &value);
+    };
+    if let Some(field) = error.field() {
+        set("field", field.into());
+    }
+    if let Some(rule) = error.rule() {
+        set("rule", rule.as_str().into());
+    }
+    if let Some(status) = error.status() {
+        set("status", status.into());
+    }
+    if error.retryable() {
+        set("retryable", true.into());
+    }
+    if let Some(ms) = error.retry_after_ms() {
+        set("retryAfterMs", (ms as f64).into());
+    }
+    if let Some(detail) = error.detail() {
+        set("detail", detail.into());
+    }
+    create_markifact_error(error.code().as_str(), error.message(), &details)
 }
 
 /// A value as a plain JavaScript object, through one JSON string.
@@ -86,7 +98,7 @@ pub(super) fn optional<T>(
         .ok_or_else(|| wrong_type(key, expected))
 }
 
-fn wrong_type(field: &str, expected: &str) -> JsValue {
+pub(super) fn wrong_type(field: &str, expected: &str) -> JsValue {
     js_error(Error::invalid_argument(
         field.to_owned(),
         Rule::WrongType,

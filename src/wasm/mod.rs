@@ -4,7 +4,11 @@
 //! coded `MarkifactError` instead of a panic; results cross as one JSON string that is parsed on
 //! the JS side (one boundary crossing instead of one per field).
 
+mod client;
 mod convert;
+mod fetch;
+
+pub use client::MarkifactClient;
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;

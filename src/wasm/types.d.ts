@@ -49,5 +49,103 @@ export type ValidateRedirectUrlOptions = {
  * development against the sandbox. The real Markifact API refuses these.
  */
 allowInsecureLocalhost?: boolean, };
-export type ErrorCode = "invalid_url" | "input_too_long" | "missing_status" | "invalid_status" | "missing_parameter" | "duplicate_parameter" | "redirect_mismatch" | "invalid_redirect_url" | "invalid_external_id" | "invalid_argument" | "internal" | "invalid_request" | "unauthorized" | "not_found" | "rate_limited" | "http_error" | "timeout" | "network" | "aborted" | "invalid_response" | "verification_failed" | "browser_key_refused";
+export type ErrorCode = "invalid_url" | "input_too_long" | "missing_status" | "invalid_status" | "missing_parameter" | "duplicate_parameter" | "redirect_mismatch" | "invalid_redirect_url" | "invalid_external_id" | "invalid_argument" | "internal" | "invalid_request" | "unauthorized" | "not_found" | "rate_limited" | "http_error" | "timeout" | "network" | "aborted" | "invalid_response" | "verification_failed" | "connection_failed" | "browser_key_refused";
 export type Rule = "too_long" | "empty" | "whitespace_or_control" | "not_a_url" | "not_https" | "non_ascii_host" | "userinfo" | "fragment" | "wrong_type" | "invalid_unicode";
+export type Connection = { 
+/**
+ * Markifact's id. The schema calls it nullable, so `None` is tolerated.
+ */
+id?: string, 
+/**
+ * The connection type, e.g. `google_ads`.
+ */
+type: string, 
+/**
+ * `true` when only the key's user sees it, `false` when shared with the workspace.
+ */
+isPrivate: boolean, 
+/**
+ * The account's display name, when the provider gave one.
+ */
+displayName?: string, 
+/**
+ * The app's `external_id` given at link creation.
+ */
+externalId?: string, 
+/**
+ * Creation time (ms since the epoch).
+ */
+createdAt?: number, 
+/**
+ * Last update time (ms since the epoch).
+ */
+updatedAt?: number, };
+export type AuthLinkStatus = { 
+/**
+ * The auth link id.
+ */
+id: string, 
+/**
+ * Where the link is in its lifecycle.
+ */
+status: AuthLinkState, 
+/**
+ * The connection type the link was created for.
+ */
+connectionType: string, 
+/**
+ * When the link expires or expired (ms since the epoch).
+ */
+expiresAt: number, 
+/**
+ * Creation time (ms since the epoch).
+ */
+createdAt: number, 
+/**
+ * Last update time (ms since the epoch).
+ */
+updatedAt: number, 
+/**
+ * The connection the link produced, once connected.
+ */
+connectionId?: string, 
+/**
+ * The `external_id` given at creation.
+ */
+externalId?: string, 
+/**
+ * When the link was used (ms since the epoch).
+ */
+consumedAt?: number, 
+/**
+ * Exactly the produced connection while it still exists; empty when pending, expired, or
+ * deleted since (so `connection_id` may be set while this is empty).
+ */
+connections: Array<Connection>, };
+export type AuthLinkState = "pending" | "connected" | "expired";
+export type AuthLink = { 
+/**
+ * The auth link id, for the status endpoint.
+ */
+id: string, 
+/**
+ * The hosted URL to send the user to.
+ */
+url: string, 
+/**
+ * When the link expires (ms since the epoch).
+ */
+expiresAt: number, 
+/**
+ * Human-readable warnings; empty when there is nothing to say.
+ */
+warnings: Array<string>, };
+export type ConnectionType = { 
+/**
+ * The type id to pass as `connection_type`, e.g. `google_ads`.
+ */
+id: string, 
+/**
+ * A display name, when the API gave one.
+ */
+name?: string, };

@@ -25,6 +25,13 @@ pub fn run() -> Result<(), String> {
     step("npm package: build and pack");
     let tarball = pkg::build()?;
     let server = serve::start(0)?;
+    let sandbox = markifact_sandbox::Sandbox::start(markifact_sandbox::Config {
+        port: 0,
+        api_keys: vec!["sk_sandbox".into(), "sk_sandbox_other".into()],
+        allow_insecure_localhost: true,
+        ..Default::default()
+    })
+    .map_err(|e| format!("starting the sandbox: {e}"))?;
 
     step("npm package: the packed tarball in Node, tsc, Chromium, Vite and workerd");
     cmd::new(
@@ -39,6 +46,7 @@ pub fn run() -> Result<(), String> {
     .dir(tools::js_dir())
     .env("MARKIFACT_TARBALL", &tarball)
     .env("MARKIFACT_DEMO_URL", format!("http://{server}/"))
+    .env("MARKIFACT_SANDBOX_URL", sandbox.url())
     .env("CHROMIUM_PATH", CHROMIUM)
     .env("WRANGLER_SEND_METRICS", "false")
     .run()?;

@@ -1,0 +1,250 @@
+//! Performing one HTTP request with `fetch`, bounded by a timeout and an optional `AbortSignal`.
+//!
+//! `fetch` is called as a plain function (the global one, or the one given in the client options),
+//! so the same code runs in browsers, Node 18+, Deno and Workers. Everything read from the response
+//! goes through `Reflect` with errors caught: a custom `fetch` may return anything.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::client::{ClientConfig, Method, Request};
+use crate::Error;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+
+    type AbortController;
+    #[wasm_bindgen(constructor, catch)]
+    fn new() -> Result<AbortController, JsValue>;
+    #[wasm_bindgen(method, getter)]
+    fn signal(this: &AbortController) -> JsValue;
+    #[wasm_bindgen(method)]
+    fn abort(this: &AbortController);
+}
+
+/// What the core needs of a response.
+pub(super) struct RawResponse {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: String,
+}
+
+/// The caller's `AbortSignal`, read through `Reflect` so any object shaped like one works.
+#[derive(Clone)]
+pub(super) struct Signal(JsValue);
+
+impl Signal {
+    pub(super) fn new(value: JsValue) -> Self {
+        Signal(value)
+    }
+
+    pub(super) fn aborted(&self) -> bool {
+        Reflect::get(&self.0, &"aborted".into()).is_ok_and(|v| v.is_truthy())
+    }
+
+    /// Calls `on_abort` when the signal fires; the returned guard stops listening when dropped.
+    fn on_abort(&self, on_abort: Closure<dyn FnMut()>) -> Listener {
+        self.call_listener_method("addEventListener", &on_abort);
+        Listener {
+            signal: self.clone(),
+            closure: on_abort,
+        }
+    }
+
+    fn call_listener_method(&self, method: &str, closure: &Closure<dyn FnMut()>) {
+        let function = Reflect::get(&self.0, &method.into()).and_then(|f| f.dyn_into::<Function>());
+        if let Ok(function) = function {
+            let _ = function.call2(&self.0, &"abort".into(), closure.as_ref().unchecked_ref());
+        }
+    }
+}
+
+/// An `abort` listener, removed when dropped.
+struct Listener {
+    signal: Signal,
+    closure: Closure<dyn FnMut()>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.signal
+            .call_listener_method("removeEventListener", &self.closure);
+    }
+}
+
+/// A timer that fires once; cleared when dropped.
+struct Timer {
+    id: JsValue,
+    _closure: Closure<dyn FnMut()>,
+}
+
+impl Timer {
+    fn start(ms: u64, on_fire: Closure<dyn FnMut()>) -> Self {
+        let id = set_timeout(on_fire.as_ref().unchecked_ref(), ms as f64);
+        Timer {
+            id,
+            _closure: on_fire,
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
+}
+
+/// Sends one request and reads the whole body, within the config's timeout.
+pub(super) async fn send(
+    config: &ClientConfig,
+    fetch: &Function,
+    request: &Request,
+    signal: Option<&Signal>,
+) -> Result<RawResponse, Error> {
+    if signal.is_some_and(Signal::aborted) {
+        return Err(Error::aborted("the request was aborted before it was sent"));
+    }
+    let controller = AbortController::new()
+        .map_err(|_| Error::internal("AbortController is not available in this runtime"))?;
+    let controller = Rc::new(controller);
+    let timed_out = Rc::new(Cell::new(false));
+    let _timer = {
+        let (controller, timed_out) = (controller.clone(), timed_out.clone());
+        Timer::start(
+            config.timeout_ms(),
+            Closure::new(move || {
+                timed_out.set(true);
+                controller.abort();
+            }),
+        )
+    };
+    let _listener = signal.map(|s| {
+        let controller = controller.clone();
+        s.on_abort(Closure::new(move || controller.abort()))
+    });
+    let failure = |error: JsValue| -> Error {
+        if timed_out.get() {
+            Error::timeout(format!(
+                "no complete response within {} ms",
+                config.timeout_ms()
+            ))
+        } else if signal.is_some_and(Signal::aborted) {
+            Error::aborted("the request was aborted")
+        } else {
+            Error::network(format!("the request failed: {}", describe(&error)))
+        }
+    };
+
+    let init = init(config, request, &controller.signal());
+    let url = config.url(request);
+    let promise = fetch
+        .call2(&JsValue::UNDEFINED, &JsValue::from_str(&url), &init)
+        .map_err(failure)?;
+    let response = JsFuture::from(Promise::resolve(&promise))
+        .await
+        .map_err(failure)?;
+    let status = Reflect::get(&response, &"status".into())
+        .ok()
+        .and_then(|s| s.as_f64())
+        .filter(|s| (100.0..=999.0).contains(s) && s.fract() == 0.0)
+        .ok_or_else(|| Error::network("fetch resolved to something that is not a Response"))?
+        as u16;
+    let retry_after = header(&response, "retry-after");
+    let text = Reflect::get(&response, &"text".into())
+        .and_then(|f| f.dyn_into::<Function>())
+        .and_then(|f| f.call0(&response))
+        .map_err(failure)?;
+    let body = JsFuture::from(Promise::resolve(&text))
+        .await
+        .map_err(failure)?;
+    let body = body
+        .as_string()
+        .ok_or_else(|| Error::network("the response body is not text"))?;
+    Ok(RawResponse {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+fn init(config: &ClientConfig, request: &Request, signal: &JsValue) -> Object {
+    let init = Object::new();
+    let set = |target: &Object, key: &str, value: &JsValue| {
+        let _ = Reflect::set(target, &key.into(), value);
+    };
+    let method = match request.method {
+        Method::Get => "GET",
+        Method::Post => "POST",
+        Method::Delete => "DELETE",
+    };
+    set(&init, "method", &method.into());
+    let headers = Object::new();
+    for (name, value) in config.headers(request) {
+        set(&headers, &name, &value.into());
+    }
+    set(&init, "headers", &headers);
+    if let Some(body) = &request.body {
+        set(&init, "body", &body.into());
+    }
+    set(&init, "signal", signal);
+    // Markifact's API never redirects; following one could carry the key elsewhere.
+    set(&init, "redirect", &"error".into());
+    init
+}
+
+fn header(response: &JsValue, name: &str) -> Option<String> {
+    let headers = Reflect::get(response, &"headers".into()).ok()?;
+    let get = Reflect::get(&headers, &"get".into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    get.call1(&headers, &name.into()).ok()?.as_string()
+}
+
+/// A short description of a thrown JS value (an `Error`'s name and message).
+fn describe(error: &JsValue) -> String {
+    let field = |key: &str| {
+        Reflect::get(error, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    match (field("name"), field("message")) {
+        (Some(name), Some(message)) => format!("{name}: {message}"),
+        (None, Some(message)) => message,
+        _ => error.as_string().unwrap_or_else(|| "unknown error".into()),
+    }
+}
+
+/// Waits `ms` milliseconds, or until the signal aborts.
+pub(super) async fn sleep(ms: u64, signal: Option<&Signal>) -> Result<(), Error> {
+    if signal.is_some_and(Signal::aborted) {
+        return Err(Error::aborted("aborted while waiting"));
+    }
+    let mut guards: (Option<Timer>, Option<Listener>) = (None, None);
+    let promise = Promise::new(&mut |resolve, reject| {
+        guards.0 = Some(Timer::start(
+            ms,
+            Closure::once(move || {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            }),
+        ));
+        guards.1 = signal.map(|s| {
+            s.on_abort(Closure::once(move || {
+                let _ = reject.call0(&JsValue::UNDEFINED);
+            }))
+        });
+    });
+    let outcome = JsFuture::from(promise).await;
+    drop(guards);
+    outcome
+        .map(|_| ())
+        .map_err(|_| Error::aborted("aborted while waiting"))
+}

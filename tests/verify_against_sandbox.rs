@@ -6,7 +6,7 @@ mod support;
 
 use markifact_connect::client::{
     not_found_as_verification_failure, plan_verification, request, response,
-    verify_with_connections, verify_with_status, VerifyExpectations, VerifyPlan,
+    verify_with_connections, verify_with_status, Lookup, VerifyExpectations, VerifyPlan,
 };
 use markifact_connect::models::{AuthLinkState, Connection};
 use markifact_connect::{parse_redirect, Error, ErrorCode, ParseOptions, Result};
@@ -23,12 +23,13 @@ fn verify(env: &Env, location: &str, expectations: &VerifyExpectations<'_>) -> R
     )?;
     match plan_verification(&redirect, expectations)? {
         VerifyPlan::AuthLinkStatus { redirect, request } => {
-            let status = response::auth_link_status(&env.execute(&request).view())?;
+            let status = response::auth_link_status(&env.execute(&request).view())
+                .map_err(|e| not_found_as_verification_failure(e, Lookup::AuthLink))?;
             verify_with_status(redirect, &status, expectations)
         }
         VerifyPlan::ConnectionLookup { redirect, request } => {
             let found = response::get_connection(&env.execute(&request).view())
-                .map_err(not_found_as_verification_failure)?;
+                .map_err(|e| not_found_as_verification_failure(e, Lookup::Connection))?;
             verify_with_connections(redirect, &found, expectations)
         }
     }
@@ -199,9 +200,16 @@ fn forged_redirects_do_not_verify() {
         ErrorCode::VerificationFailed,
         "connection_id",
     );
-    // An auth link id that does not exist is the API's 404.
+    // An auth link id the API does not know (its 404) confirms nothing.
     let e = verify(&env, &url, &by_link("no_such_link")).unwrap_err();
-    assert_eq!((e.code(), e.status()), (ErrorCode::NotFound, Some(404)));
+    assert_eq!(
+        (e.code(), e.status(), e.field()),
+        (
+            ErrorCode::VerificationFailed,
+            Some(404),
+            Some("auth_link_id")
+        )
+    );
 }
 
 #[test]

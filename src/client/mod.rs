@@ -23,7 +23,44 @@
 //! assert!(err.retryable());
 //! # Ok::<(), markifact_connect::Error>(())
 //! ```
+//!
+//! [`Client`](crate::client::Client) puts these pieces together (retries, polling, verification)
+//! over a [`Runtime`](crate::client::Runtime) you implement once with your HTTP client; the npm
+//! package's `MarkifactClient` is this same `Client` over `fetch`. A runtime that answers from
+//! memory shows the shape:
+//!
+//! ```
+//! use markifact_connect::client::{Client, ClientConfig, ClientSettings, HttpRequest, RawResponse, Runtime};
+//! use markifact_connect::models::AuthLinkState;
+//!
+//! struct Canned;
+//!
+//! impl Runtime for Canned {
+//!     async fn send(&self, request: &HttpRequest<'_>) -> markifact_connect::Result<RawResponse> {
+//!         assert_eq!(request.url, "https://api.markifact.com/v1/connections/auth-links/link_1/status");
+//!         let body = r#"{"id":"link_1","status":"pending","connection_type":"ga4",
+//!             "expires_at":1767225600000,"created_at":1767139200000,"updated_at":1767139200000}"#;
+//!         Ok(RawResponse { status: 200, retry_after: None, body: body.into() })
+//!     }
+//!     async fn sleep(&self, _ms: u64) -> markifact_connect::Result<()> { Ok(()) }
+//!     fn now_ms(&self) -> u64 { 1_767_139_200_000 }
+//!     fn random(&self) -> f64 { 0.5 }
+//! }
+//!
+//! let settings = ClientSettings { api_key: Some("sk_live_...".into()), ..Default::default() };
+//! let client = Client::new(ClientConfig::new(settings)?);
+//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     let mut f = std::pin::pin!(f);
+//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+//! #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; } }
+//! # }
+//! // With an async runtime: `client.get_auth_link_status(&Canned, "link_1").await?`
+//! let status = block_on(client.get_auth_link_status(&Canned, "link_1"))?;
+//! assert_eq!(status.status, AuthLinkState::Pending);
+//! # Ok::<(), markifact_connect::Error>(())
+//! ```
 
+mod api;
 mod config;
 mod poll;
 pub mod request;
@@ -32,6 +69,7 @@ mod retry;
 pub mod verify;
 mod warnings;
 
+pub use api::{Client, CreateAuthLink, HttpRequest, RawResponse, Runtime, VerifyRedirect};
 pub use config::{ClientConfig, ClientSettings, DEFAULT_TIMEOUT_MS};
 pub use poll::{PollPolicy, PollStep};
 pub use request::{LookupBy, Method, Request};
@@ -39,7 +77,7 @@ pub use response::{ConnectionType, HttpResponse, MAX_DETAIL_BYTES, MAX_RETRY_AFT
 pub use retry::{Failure, RetryPolicy};
 pub use verify::{
     not_found_as_verification_failure, plan_verification, verify_with_connections,
-    verify_with_status, VerifyExpectations, VerifyPlan,
+    verify_with_status, Lookup, VerifyExpectations, VerifyPlan,
 };
 pub use warnings::{external_id_warnings, redirect_url_warnings};
 

@@ -275,22 +275,38 @@ pub fn verify_with_connections(
     Ok(connection.clone())
 }
 
-/// Maps a [`ErrorCode::NotFound`] from the connection lookup of [`VerifyPlan::ConnectionLookup`]
-/// to [`ErrorCode::VerificationFailed`] (field `connection_id`, keeping the status and detail): a
-/// redirect naming a connection the API does not know is not confirmed. Other errors are
+/// What a verification asked the API about, for [`not_found_as_verification_failure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// The auth link status of [`VerifyPlan::AuthLinkStatus`].
+    AuthLink,
+    /// The connection lookup of [`VerifyPlan::ConnectionLookup`].
+    Connection,
+}
+
+/// Maps a [`ErrorCode::NotFound`] from the API call of a [`VerifyPlan`] to
+/// [`ErrorCode::VerificationFailed`] (field `auth_link_id` or `connection_id`, keeping the status
+/// and detail): a redirect the API knows nothing about is not confirmed. Other errors are
 /// returned unchanged.
-pub fn not_found_as_verification_failure(error: Error) -> Error {
+pub fn not_found_as_verification_failure(error: Error, lookup: Lookup) -> Error {
     if error.code() != ErrorCode::NotFound {
         return error;
     }
+    let (field, message) = match lookup {
+        Lookup::AuthLink => (
+            "auth_link_id",
+            "the API knows no auth link with this auth_link_id for this key (it answered 404), so \
+             the redirect is not confirmed",
+        ),
+        Lookup::Connection => (
+            "connection_id",
+            "the API knows no connection with the redirect's connection_id for this key (it \
+             answered 404), so the redirect is not confirmed",
+        ),
+    };
     let status = error.status();
     let detail = error.detail().map(str::to_owned);
-    let mut mapped = mismatch(
-        "connection_id",
-        "the API knows no connection with the redirect's connection_id for this key (it answered \
-         404), so the redirect is not confirmed",
-    )
-    .with_detail(detail);
+    let mut mapped = mismatch(field, message).with_detail(detail);
     if let Some(status) = status {
         mapped = mapped.with_status(status);
     }
@@ -877,7 +893,9 @@ mod tests {
         let e = response::get_connection(&HttpResponse::new(404, r#"{"detail":"Not found"}"#))
             .unwrap_err();
         assert_eq!(e.code(), ErrorCode::NotFound);
-        let mapped = not_found_as_verification_failure(e);
+        let by_link = not_found_as_verification_failure(e.clone(), Lookup::AuthLink);
+        assert_eq!(by_link.field(), Some("auth_link_id"));
+        let mapped = not_found_as_verification_failure(e, Lookup::Connection);
         assert_eq!(mapped.code(), ErrorCode::VerificationFailed);
         assert_eq!(mapped.field(), Some("connection_id"));
         assert_eq!(mapped.status(), Some(404));
@@ -889,7 +907,10 @@ mod tests {
             response::get_connection(&HttpResponse::new(401, "")).unwrap_err(),
             Error::network("reset"),
         ] {
-            assert_eq!(not_found_as_verification_failure(other.clone()), other);
+            assert_eq!(
+                not_found_as_verification_failure(other.clone(), Lookup::Connection),
+                other
+            );
         }
     }
 }

@@ -11,20 +11,41 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{js_error, optional, required_text, to_js, wrong_type};
-use super::fetch::{self, RawResponse, Signal};
-use crate::client::verify::{self, VerifyExpectations, VerifyPlan};
-use crate::client::{external_id_warnings, redirect_url_warnings};
+use super::fetch::{FetchRuntime, Signal};
 use crate::client::{
-    request, response, ClientConfig, ClientSettings, Failure, HttpResponse, LookupBy, PollPolicy,
-    PollStep, Request,
+    Client, ClientConfig, ClientSettings, CreateAuthLink, LookupBy, VerifyRedirect,
 };
-use crate::models::{AuthLink, AuthLinkStatus, CreateAuthLinkRequest};
-use crate::{Error, ErrorCode, ParseOptions, RedirectUrlOptions, Rule};
+use crate::{Error, ErrorCode, Rule};
 
 // The options objects of the client take JavaScript values (functions, signals) that have no
-// Rust type, so their declarations are written here, once.
+// Rust type, so their declarations are written here, once. `AbortSignal` and `fetch` are the
+// platform's own types where the project has them (DOM lib, @types/node) and structural
+// stand-ins otherwise, so a server project with `lib: ["es2022"]` compiles too.
 #[wasm_bindgen(typescript_custom_section)]
 const CLIENT_OPTION_TYPES: &str = r#"
+/** The platform's `AbortSignal`, or the part of it the client uses where its type is not declared. */
+export type AbortSignalLike = typeof globalThis extends { AbortSignal: { prototype: infer S } }
+  ? S
+  : {
+      readonly aborted: boolean;
+      addEventListener(type: "abort", listener: () => void): void;
+      removeEventListener(type: "abort", listener: () => void): void;
+    };
+/** What the client passes to `fetch` (a valid `RequestInit`). */
+export interface FetchInit {
+  method: "GET" | "POST" | "DELETE";
+  headers: Record<string, string>;
+  body?: string;
+  signal: AbortSignalLike;
+  /** The API never redirects; following a redirect could carry the key elsewhere. */
+  redirect: "error";
+}
+/** The part of a `Response` the client reads. */
+export interface FetchResponse {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
 /** Options of `new MarkifactClient()`. */
 export interface MarkifactClientOptions {
   /** The secret API key (server-side only). Leave it out when `baseUrl` is your own proxy. */
@@ -36,7 +57,7 @@ export interface MarkifactClientOptions {
   /** Automatic retries of GET requests (default 2). POST and DELETE are never retried. */
   maxRetries?: number;
   /** The `fetch` to use (default: the global one). */
-  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  fetch?: (input: string, init: FetchInit) => PromiseLike<FetchResponse>;
   /** Extra headers for every request (they cannot replace `authorization` or `content-type`). */
   headers?: Record<string, string>;
   /** Construct with `apiKey` in a browser anyway. The key is then visible to every user of the page. */
@@ -47,7 +68,7 @@ export interface MarkifactClientOptions {
   onWarning?: (warning: string) => void;
 }
 /** Options every method takes. */
-export interface CallOptions { signal?: AbortSignal }
+export interface CallOptions { signal?: AbortSignalLike }
 export interface CreateAuthLinkParams {
   connectionType: string;
   redirectUrl?: string;
@@ -95,7 +116,7 @@ extern "C" {
 const DEFAULT_WAIT_MS: u64 = 600_000;
 
 struct Inner {
-    config: ClientConfig,
+    client: Client,
     fetch: Function,
     on_warning: Option<Function>,
 }
@@ -156,7 +177,7 @@ impl MarkifactClient {
         let on_warning = optional(options, "onWarning", as_function, "a function")?;
         Ok(MarkifactClient {
             inner: Rc::new(Inner {
-                config,
+                client: Client::new(config),
                 fetch,
                 on_warning,
             }),
@@ -170,50 +191,32 @@ impl MarkifactClient {
         params: CreateAuthLinkParamsArg,
         options: Option<CallOptionsArg>,
     ) -> Promise {
-        let (inner, params) = (self.inner.clone(), JsValue::from(params));
-        run(options.map(JsValue::from), move |signal| async move {
-            let text = |key, field: &'static str| -> Result<Option<String>, JsValue> {
+        let params = JsValue::from(params);
+        self.call(options.map(JsValue::from), move |inner, rt, _| async move {
+            let text = |key| -> Result<Option<String>, JsValue> {
                 match optional(Some(&params), key, |v| Some(v.clone()), "")? {
                     None => Ok(None),
-                    Some(value) => required_text(&value, field).map(Some),
+                    Some(value) => required_text(&value, key).map(Some),
                 }
             };
-            let body = CreateAuthLinkRequest {
-                connection_type: text("connectionType", "connectionType")?
+            let link = CreateAuthLink {
+                connection_type: text("connectionType")?
                     .ok_or_else(|| wrong_type("connectionType", "a string"))?,
-                redirect_url: text("redirectUrl", "redirectUrl")?,
-                external_id: text("externalId", "externalId")?,
+                redirect_url: text("redirectUrl")?,
+                external_id: text("externalId")?,
                 is_private: optional(Some(&params), "isPrivate", JsValue::as_bool, "a boolean")?,
             };
-            let url_options = RedirectUrlOptions {
-                allow_insecure_localhost: inner.config.allow_insecure_localhost(),
-            };
-            let request =
-                request::create_auth_link(&body, url_options).map_err(|e| inner.error(e))?;
-            let mut warnings = body
-                .external_id
-                .as_deref()
-                .map(external_id_warnings)
-                .unwrap_or_default();
-            warnings.extend(
-                body.redirect_url
-                    .as_deref()
-                    .map(redirect_url_warnings)
-                    .unwrap_or_default(),
-            );
+            let created = inner
+                .client
+                .create_auth_link(&rt, &link)
+                .await
+                .map_err(js_api_error)?;
             if let Some(on_warning) = &inner.on_warning {
-                for warning in &warnings {
+                for warning in &created.warnings {
                     let _ = on_warning.call1(&JsValue::UNDEFINED, &JsValue::from_str(warning));
                 }
             }
-            let raw = inner.execute(&request, signal.as_ref()).await?;
-            let created = response::create_auth_link(&raw.view()).map_err(|e| inner.error(e))?;
-            to_js(&AuthLink {
-                id: created.id,
-                url: created.url,
-                expires_at: created.expires_at,
-                warnings,
-            })
+            to_js(&created)
         })
     }
 
@@ -225,10 +228,15 @@ impl MarkifactClient {
         auth_link_id: JsValue,
         options: Option<CallOptionsArg>,
     ) -> Promise {
-        let inner = self.inner.clone();
-        run(options.map(JsValue::from), move |signal| async move {
+        self.call(options.map(JsValue::from), move |inner, rt, _| async move {
             let id = required_text(&auth_link_id, "authLinkId")?;
-            to_js(&inner.status(&id, signal.as_ref()).await?)
+            to_js(
+                &inner
+                    .client
+                    .get_auth_link_status(&rt, &id)
+                    .await
+                    .map_err(js_api_error)?,
+            )
         })
     }
 
@@ -240,40 +248,49 @@ impl MarkifactClient {
         auth_link_id: JsValue,
         options: Option<WaitOptionsArg>,
     ) -> Promise {
-        let inner = self.inner.clone();
-        let options = options.map(JsValue::from);
-        let settings = options.clone();
-        run(options, move |signal| async move {
-            let id = required_text(&auth_link_id, "authLinkId")?;
-            let settings = settings.as_ref();
-            let timeout = optional(settings, "timeoutMs", as_count, "a non-negative integer")?
-                .unwrap_or(DEFAULT_WAIT_MS);
-            let on_poll = optional(settings, "onPoll", as_function, "a function")?;
-            inner.wait(&id, timeout, on_poll, signal.as_ref()).await
-        })
+        self.call(
+            options.map(JsValue::from),
+            move |inner, rt, options| async move {
+                let id = required_text(&auth_link_id, "authLinkId")?;
+                let options = options.as_ref();
+                let timeout = optional(options, "timeoutMs", as_count, "a non-negative integer")?
+                    .unwrap_or(DEFAULT_WAIT_MS);
+                let on_poll = optional(options, "onPoll", as_function, "a function")?;
+                let report = |status: &crate::models::AuthLinkStatus| {
+                    if let (Some(on_poll), Ok(json)) = (&on_poll, to_js(status)) {
+                        let _ = on_poll.call1(&JsValue::UNDEFINED, &json);
+                    }
+                };
+                let status = inner
+                    .client
+                    .wait_for_auth_link(&rt, &id, timeout, report)
+                    .await;
+                to_js(&status.map_err(js_api_error)?)
+            },
+        )
     }
 
     /// Lists the connections the key can see, optionally filtered (AND).
     #[wasm_bindgen(js_name = listConnections, unchecked_return_type = "Promise<Connection[]>")]
     pub fn list_connections(&self, options: Option<ListOptionsArg>) -> Promise {
-        let inner = self.inner.clone();
-        let options = options.map(JsValue::from);
-        let filter = options.clone();
-        run(options, move |signal| async move {
-            let external_id = optional(
-                filter.as_ref(),
-                "externalId",
-                JsValue::as_string,
-                "a string",
-            )?;
-            let connection_type =
-                optional(filter.as_ref(), "type", JsValue::as_string, "a string")?;
-            let request =
-                request::list_connections(external_id.as_deref(), connection_type.as_deref())
-                    .map_err(|e| inner.error(e))?;
-            let raw = inner.execute(&request, signal.as_ref()).await?;
-            to_js(&response::list_connections(&raw.view()).map_err(|e| inner.error(e))?)
-        })
+        self.call(
+            options.map(JsValue::from),
+            move |inner, rt, options| async move {
+                let external_id = optional(
+                    options.as_ref(),
+                    "externalId",
+                    JsValue::as_string,
+                    "a string",
+                )?;
+                let connection_type =
+                    optional(options.as_ref(), "type", JsValue::as_string, "a string")?;
+                let found = inner
+                    .client
+                    .list_connections(&rt, external_id.as_deref(), connection_type.as_deref())
+                    .await;
+                to_js(&found.map_err(js_api_error)?)
+            },
+        )
     }
 
     /// Looks connections up by Markifact id or by your external id; always an array.
@@ -283,27 +300,31 @@ impl MarkifactClient {
         #[wasm_bindgen(js_name = idOrExternalId, unchecked_param_type = "string")] id: JsValue,
         options: Option<GetOptionsArg>,
     ) -> Promise {
-        let inner = self.inner.clone();
-        let options = options.map(JsValue::from);
-        let settings = options.clone();
-        run(options, move |signal| async move {
-            let id = required_text(&id, "idOrExternalId")?;
-            let lookup_by = match optional(
-                settings.as_ref(),
-                "lookupBy",
-                JsValue::as_string,
-                "a string",
-            )?
-            .as_deref()
-            {
-                None | Some("id") => LookupBy::Id,
-                Some("externalId") => LookupBy::ExternalId,
-                Some(_) => return Err(wrong_type("lookupBy", "\"id\" or \"externalId\"")),
-            };
-            let request = request::get_connection(&id, lookup_by).map_err(|e| inner.error(e))?;
-            let raw = inner.execute(&request, signal.as_ref()).await?;
-            to_js(&response::get_connection(&raw.view()).map_err(|e| inner.error(e))?)
-        })
+        self.call(
+            options.map(JsValue::from),
+            move |inner, rt, options| async move {
+                let id = required_text(&id, "idOrExternalId")?;
+                let lookup_by =
+                    match optional(options.as_ref(), "lookupBy", JsValue::as_string, "a string")?
+                        .as_deref()
+                    {
+                        None | Some("id") => LookupBy::Id,
+                        Some("externalId") => LookupBy::ExternalId,
+                        Some(_) => return Err(wrong_type("lookupBy", "\"id\" or \"externalId\"")),
+                    };
+                let found = inner
+                    .client
+                    .get_connection(&rt, &id, lookup_by)
+                    .await
+                    .map_err(|e| {
+                        js_api_error(
+                            e.rename_field("id", "idOrExternalId")
+                                .rename_field("external_id", "idOrExternalId"),
+                        )
+                    });
+                to_js(&found?)
+            },
+        )
     }
 
     /// Deletes a connection by Markifact id (never retried); resolves with the deleted connection.
@@ -313,24 +334,29 @@ impl MarkifactClient {
         #[wasm_bindgen(js_name = connectionId, unchecked_param_type = "string")] id: JsValue,
         options: Option<CallOptionsArg>,
     ) -> Promise {
-        let inner = self.inner.clone();
-        run(options.map(JsValue::from), move |signal| async move {
+        self.call(options.map(JsValue::from), move |inner, rt, _| async move {
             let id = required_text(&id, "connectionId")?;
-            let request = request::delete_connection(&id).map_err(|e| inner.error(e))?;
-            let raw = inner.execute(&request, signal.as_ref()).await?;
-            to_js(&response::delete_connection(&raw.view()).map_err(|e| inner.error(e))?)
+            to_js(
+                &inner
+                    .client
+                    .delete_connection(&rt, &id)
+                    .await
+                    .map_err(js_api_error)?,
+            )
         })
     }
 
     /// The connection types Markifact offers.
     #[wasm_bindgen(js_name = listConnectionTypes, unchecked_return_type = "Promise<ConnectionType[]>")]
     pub fn list_connection_types(&self, options: Option<CallOptionsArg>) -> Promise {
-        let inner = self.inner.clone();
-        run(options.map(JsValue::from), move |signal| async move {
-            let raw = inner
-                .execute(&request::list_connection_types(), signal.as_ref())
-                .await?;
-            to_js(&response::connection_types(&raw.view()).map_err(|e| inner.error(e))?)
+        self.call(options.map(JsValue::from), move |inner, rt, _| async move {
+            to_js(
+                &inner
+                    .client
+                    .list_connection_types(&rt)
+                    .await
+                    .map_err(js_api_error)?,
+            )
         })
     }
 
@@ -344,180 +370,74 @@ impl MarkifactClient {
         #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
         options: Option<VerifyOptionsArg>,
     ) -> Promise {
+        self.call(
+            options.map(JsValue::from),
+            move |inner, rt, options| async move {
+                let url = url
+                    .as_string()
+                    .ok_or_else(|| wrong_type("url", "a string"))?;
+                let get = |key| optional(options.as_ref(), key, JsValue::as_string, "a string");
+                let (auth_link_id, external_id, connection_type, redirect_url) = (
+                    get("authLinkId")?,
+                    get("expectedExternalId")?,
+                    get("expectedConnectionType")?,
+                    get("redirectUrl")?,
+                );
+                let check = VerifyRedirect {
+                    auth_link_id: auth_link_id.as_deref(),
+                    expected_external_id: external_id.as_deref(),
+                    expected_connection_type: connection_type.as_deref(),
+                    redirect_url: redirect_url.as_deref(),
+                };
+                to_js(
+                    &inner
+                        .client
+                        .verify_redirect(&rt, &url, &check)
+                        .await
+                        .map_err(js_api_error)?,
+                )
+            },
+        )
+    }
+}
+
+impl MarkifactClient {
+    /// Runs a method body as a Promise, with the call's runtime (its `signal`) and options.
+    fn call<F, Fut>(&self, options: Option<JsValue>, body: F) -> Promise
+    where
+        F: FnOnce(Rc<Inner>, FetchRuntime, Option<JsValue>) -> Fut + 'static,
+        Fut: Future<Output = Result<JsValue, JsValue>> + 'static,
+    {
         let inner = self.inner.clone();
-        let options = options.map(JsValue::from);
-        let settings = options.clone();
-        run(options, move |signal| async move {
-            let url = url
-                .as_string()
-                .ok_or_else(|| wrong_type("url", "a string"))?;
-            let get = |key| optional(settings.as_ref(), key, JsValue::as_string, "a string");
-            let (auth_link_id, external_id, connection_type, redirect_url) = (
-                get("authLinkId")?,
-                get("expectedExternalId")?,
-                get("expectedConnectionType")?,
-                get("redirectUrl")?,
-            );
-            let parse_options = ParseOptions {
-                redirect_url: redirect_url.as_deref(),
+        future_to_promise(async move {
+            let signal = optional(options.as_ref(), "signal", as_signal, "an AbortSignal")?;
+            let rt = FetchRuntime {
+                fetch: inner.fetch.clone(),
+                signal,
             };
-            let redirect = crate::parse_redirect(&url, parse_options)
-                .map_err(|e| inner.error(e.rename_field("redirect_url", "redirectUrl")))?;
-            let expectations = VerifyExpectations {
-                auth_link_id: auth_link_id.as_deref(),
-                expected_external_id: external_id.as_deref(),
-                expected_connection_type: connection_type.as_deref(),
-            };
-            let verified = match verify::plan_verification(&redirect, &expectations)
-                .map_err(|e| inner.error(e))?
-            {
-                VerifyPlan::AuthLinkStatus { redirect, request } => {
-                    let raw = inner.execute(&request, signal.as_ref()).await?;
-                    let status = response::auth_link_status(&raw.view())
-                        .map_err(|e| inner.error(verify::not_found_as_verification_failure(e)))?;
-                    verify::verify_with_status(redirect, &status, &expectations)
-                }
-                VerifyPlan::ConnectionLookup { redirect, request } => {
-                    let raw = inner.execute(&request, signal.as_ref()).await?;
-                    let found = response::get_connection(&raw.view())
-                        .map_err(|e| inner.error(verify::not_found_as_verification_failure(e)))?;
-                    verify::verify_with_connections(redirect, &found, &expectations)
-                }
-            };
-            to_js(&verified.map_err(|e| inner.error(e))?)
+            body(inner, rt, options).await
         })
     }
 }
 
-impl Inner {
-    /// The error as JavaScript, with the key scrubbed from it.
-    fn error(&self, error: Error) -> JsValue {
-        js_error(self.config.redact(error))
-    }
-
-    /// Sends a request, repeating GETs that failed transiently as the retry policy says. The
-    /// returned response may still be an error status, for the endpoint's interpreter to report.
-    async fn execute(
-        &self,
-        request: &Request,
-        signal: Option<&Signal>,
-    ) -> Result<RawResponse, JsValue> {
-        let mut attempt = 0;
-        loop {
-            let outcome = fetch::send(&self.config, &self.fetch, request, signal).await;
-            let failure = match &outcome {
-                Ok(raw) if raw.view().is_success() => None,
-                Ok(raw) => Failure::from_error(&response::error(&raw.view())),
-                Err(error) => Failure::from_error(error),
-            };
-            let delay = failure.and_then(|failure| {
-                let random = js_sys::Math::random();
-                self.config
-                    .retry()
-                    .next_delay(attempt, request.method, &failure, random)
-            });
-            match delay {
-                None => return outcome.map_err(|e| self.error(e)),
-                Some(delay) => fetch::sleep(delay, signal)
-                    .await
-                    .map_err(|e| self.error(e))?,
-            }
-            attempt += 1;
-        }
-    }
-
-    async fn status(&self, id: &str, signal: Option<&Signal>) -> Result<AuthLinkStatus, JsValue> {
-        let request = request::auth_link_status(id).map_err(|e| self.error(e))?;
-        let raw = self.execute(&request, signal).await?;
-        response::auth_link_status(&raw.view()).map_err(|e| self.error(e))
-    }
-
-    async fn wait(
-        &self,
-        id: &str,
-        timeout_ms: u64,
-        on_poll: Option<Function>,
-        signal: Option<&Signal>,
-    ) -> Result<JsValue, JsValue> {
-        let policy = PollPolicy::default();
-        let deadline = now_ms().saturating_add(timeout_ms);
-        let request = request::auth_link_status(id).map_err(|e| self.error(e))?;
-        let (mut attempt, mut expires_at, mut last) = (0u32, None, None);
-        loop {
-            attempt += 1;
-            let polled = match fetch::send(&self.config, &self.fetch, &request, signal).await {
-                Ok(raw) => response::auth_link_status(&raw.view()),
-                Err(error) => Err(error),
-            };
-            let (state, retry_after) = match polled {
-                Ok(status) => {
-                    let json = to_js(&status)?;
-                    if let Some(on_poll) = &on_poll {
-                        let _ = on_poll.call1(&JsValue::UNDEFINED, &json);
-                    }
-                    expires_at = u64::try_from(status.expires_at).ok();
-                    last = Some((status.status, json));
-                    (last.as_ref().map(|(state, _)| *state), None)
-                }
-                // Transient failures only slow the polling down; others end it.
-                Err(error) if error.retryable() => (None, error.retry_after_ms()),
-                Err(error) => return Err(self.error(error)),
-            };
-            let random = js_sys::Math::random();
-            match policy.next(
-                state,
-                retry_after,
-                attempt,
-                now_ms(),
-                deadline,
-                expires_at,
-                random,
-            ) {
-                PollStep::Done => {
-                    return Ok(last.map(|(_, json)| json).unwrap_or(JsValue::UNDEFINED))
-                }
-                PollStep::Wait(ms) => fetch::sleep(ms, signal).await.map_err(|e| self.error(e))?,
-                PollStep::TimedOut => {
-                    let state = last.map_or("unknown".into(), |(state, _)| {
-                        format!("{state:?}").to_lowercase()
-                    });
-                    return Err(self.error(Error::timeout(format!(
-                        "waitForAuthLink gave up after {timeout_ms} ms; the link is still {state}"
-                    ))));
-                }
-            }
-        }
-    }
-}
-
-impl RawResponse {
-    fn view(&self) -> HttpResponse<'_> {
-        HttpResponse::new(self.status, &self.body)
-            .with_retry_after(self.retry_after.as_deref())
-            .with_now_ms(now_ms())
-    }
-}
-
-/// Runs an async method body as a Promise, with the call's `signal` read first.
-fn run<F, Fut>(options: Option<JsValue>, body: F) -> Promise
-where
-    F: FnOnce(Option<Signal>) -> Fut + 'static,
-    Fut: Future<Output = Result<JsValue, JsValue>> + 'static,
-{
-    future_to_promise(async move {
-        let signal = optional(options.as_ref(), "signal", as_signal, "an AbortSignal")?;
-        body(signal).await
-    })
+/// A core error as JavaScript, with the argument names of the JS API.
+fn js_api_error(error: Error) -> JsValue {
+    js_error(
+        error
+            .rename_field("redirect_url", "redirectUrl")
+            .rename_field("external_id", "externalId")
+            .rename_field("connection_type", "connectionType")
+            .rename_field("auth_link_id", "authLinkId")
+            .rename_field("connection_id", "connectionId")
+            .rename_field("expected_external_id", "expectedExternalId")
+            .rename_field("expected_connection_type", "expectedConnectionType"),
+    )
 }
 
 fn in_browser() -> bool {
     let global = js_sys::global();
     let defined = |name: &str| Reflect::get(&global, &name.into()).is_ok_and(|v| !v.is_undefined());
     defined("window") && defined("document")
-}
-
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
 }
 
 fn as_count(value: &JsValue) -> Option<u64> {

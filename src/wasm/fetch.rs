@@ -11,8 +11,8 @@ use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::client::{ClientConfig, Method, Request};
-use crate::Error;
+use crate::client::{HttpRequest, Method, RawResponse, Runtime};
+use crate::{Error, ErrorCode};
 
 #[wasm_bindgen]
 extern "C" {
@@ -28,13 +28,6 @@ extern "C" {
     fn signal(this: &AbortController) -> JsValue;
     #[wasm_bindgen(method)]
     fn abort(this: &AbortController);
-}
-
-/// What the core needs of a response.
-pub(super) struct RawResponse {
-    pub status: u16,
-    pub retry_after: Option<String>,
-    pub body: String,
 }
 
 /// The caller's `AbortSignal`, read through `Reflect` so any object shaped like one works.
@@ -102,11 +95,34 @@ impl Drop for Timer {
     }
 }
 
-/// Sends one request and reads the whole body, within the config's timeout.
-pub(super) async fn send(
-    config: &ClientConfig,
+/// The core's I/O over `fetch`, for one call: the call's abort signal travels with it.
+pub(super) struct FetchRuntime {
+    pub fetch: Function,
+    pub signal: Option<Signal>,
+}
+
+impl Runtime for FetchRuntime {
+    async fn send(&self, request: &HttpRequest<'_>) -> Result<RawResponse, Error> {
+        send(&self.fetch, request, self.signal.as_ref()).await
+    }
+
+    async fn sleep(&self, ms: u64) -> Result<(), Error> {
+        sleep(ms, self.signal.as_ref()).await
+    }
+
+    fn now_ms(&self) -> u64 {
+        js_sys::Date::now() as u64
+    }
+
+    fn random(&self) -> f64 {
+        js_sys::Math::random()
+    }
+}
+
+/// Sends one request and reads the whole body, within the request's timeout.
+async fn send(
     fetch: &Function,
-    request: &Request,
+    request: &HttpRequest<'_>,
     signal: Option<&Signal>,
 ) -> Result<RawResponse, Error> {
     if signal.is_some_and(Signal::aborted) {
@@ -119,7 +135,7 @@ pub(super) async fn send(
     let _timer = {
         let (controller, timed_out) = (controller.clone(), timed_out.clone());
         Timer::start(
-            config.timeout_ms(),
+            request.timeout_ms,
             Closure::new(move || {
                 timed_out.set(true);
                 controller.abort();
@@ -134,7 +150,7 @@ pub(super) async fn send(
         if timed_out.get() {
             Error::timeout(format!(
                 "no complete response within {} ms",
-                config.timeout_ms()
+                request.timeout_ms
             ))
         } else if signal.is_some_and(Signal::aborted) {
             Error::aborted("the request was aborted")
@@ -143,10 +159,9 @@ pub(super) async fn send(
         }
     };
 
-    let init = init(config, request, &controller.signal());
-    let url = config.url(request);
+    let init = init(request, &controller.signal());
     let promise = fetch
-        .call2(&JsValue::UNDEFINED, &JsValue::from_str(&url), &init)
+        .call2(&JsValue::UNDEFINED, &JsValue::from_str(request.url), &init)
         .map_err(failure)?;
     let response = JsFuture::from(Promise::resolve(&promise))
         .await
@@ -155,8 +170,12 @@ pub(super) async fn send(
         .ok()
         .and_then(|s| s.as_f64())
         .filter(|s| (100.0..=999.0).contains(s) && s.fract() == 0.0)
-        .ok_or_else(|| Error::network("fetch resolved to something that is not a Response"))?
-        as u16;
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidResponse,
+                "fetch resolved to something that is not a Response",
+            )
+        })? as u16;
     let retry_after = header(&response, "retry-after");
     let text = Reflect::get(&response, &"text".into())
         .and_then(|f| f.dyn_into::<Function>())
@@ -167,7 +186,7 @@ pub(super) async fn send(
         .map_err(failure)?;
     let body = body
         .as_string()
-        .ok_or_else(|| Error::network("the response body is not text"))?;
+        .ok_or_else(|| Error::new(ErrorCode::InvalidResponse, "the response body is not text"))?;
     Ok(RawResponse {
         status,
         retry_after,
@@ -175,7 +194,7 @@ pub(super) async fn send(
     })
 }
 
-fn init(config: &ClientConfig, request: &Request, signal: &JsValue) -> Object {
+fn init(request: &HttpRequest<'_>, signal: &JsValue) -> Object {
     let init = Object::new();
     let set = |target: &Object, key: &str, value: &JsValue| {
         let _ = Reflect::set(target, &key.into(), value);
@@ -187,11 +206,11 @@ fn init(config: &ClientConfig, request: &Request, signal: &JsValue) -> Object {
     };
     set(&init, "method", &method.into());
     let headers = Object::new();
-    for (name, value) in config.headers(request) {
-        set(&headers, &name, &value.into());
+    for (name, value) in request.headers {
+        set(&headers, name, &value.into());
     }
     set(&init, "headers", &headers);
-    if let Some(body) = &request.body {
+    if let Some(body) = request.body {
         set(&init, "body", &body.into());
     }
     set(&init, "signal", signal);
@@ -224,7 +243,7 @@ fn describe(error: &JsValue) -> String {
 }
 
 /// Waits `ms` milliseconds, or until the signal aborts.
-pub(super) async fn sleep(ms: u64, signal: Option<&Signal>) -> Result<(), Error> {
+async fn sleep(ms: u64, signal: Option<&Signal>) -> Result<(), Error> {
     if signal.is_some_and(Signal::aborted) {
         return Err(Error::aborted("aborted while waiting"));
     }

@@ -42,6 +42,7 @@ const RUNS = {
   "wrong-nodenext": [RESOLUTIONS.nodenext, "wrong-usage.ts"],
   "wrong-bundler": [RESOLUTIONS.bundler, "wrong-usage.ts"],
   "no-dom": [{ ...RESOLUTIONS.nodenext, lib: ["es2022"] }, "usage.ts"],
+  dom: [RESOLUTIONS.nodenext, "dom-usage.ts"],
 };
 
 const results = {};
@@ -52,7 +53,9 @@ before(async () => {
   const start = performance.now();
   const dir = await consumerWithTarball("types");
   copyFileSync(path.join(JS_DIR, "consumer", "usage.ts"), path.join(dir, "usage.ts"));
-  copyFileSync(path.join(JS_DIR, "consumer", "wrong-usage.ts"), path.join(dir, "wrong-usage.ts"));
+  for (const file of ["wrong-usage.ts", "dom-usage.ts"]) {
+    copyFileSync(path.join(JS_DIR, "consumer", file), path.join(dir, file));
+  }
   console.log(`# types: consumer folder installed in ${since(start)} ms`);
 
   // At most `slots` tsc processes at once; every result promise exists from here on.
@@ -107,5 +110,11 @@ for (const name of Object.keys(RESOLUTIONS)) {
 // skipLibCheck off compiles the package's declarations without a single error.
 test("without the DOM lib, the package's declarations compile cleanly", { timeout: 150_000 }, async () => {
   const result = await results["no-dom"];
+  assert.equal(result.code, 0, result.output);
+});
+
+// With the DOM lib, the client's options take the platform's fetch and AbortSignal as they are.
+test("with the DOM lib, fetch and AbortSignal fit the client's options without casts", { timeout: 150_000 }, async () => {
+  const result = await results.dom;
   assert.equal(result.code, 0, result.output);
 });

@@ -162,9 +162,13 @@ fn write_api_declarations(pkg: &Path) -> Result<(), String> {
         .split_once(INIT_DECLARATIONS_START)
         .map(|(api, _)| api)
         .ok_or("wasm-bindgen's .d.ts no longer has the expected start-up section")?;
+    // `[Symbol.dispose]` needs lib esnext.disposable, which would break every project on an
+    // older lib; `free()` stays declared, and `using` still works at run time.
     let api: String = api
         .lines()
-        .map(|line| format!("{}\n", line.trim_start()))
+        .map(str::trim_start)
+        .filter(|line| !line.starts_with("[Symbol.dispose]"))
+        .map(|line| format!("{line}\n"))
         .collect();
     let api = format!(
         "{}\nexport {{ MarkifactError }} from \"./markifact-error.js\";\n",

@@ -8,6 +8,16 @@ import {
   contextHeader,
   errorCodes,
   MarkifactError,
+  MarkifactClient,
+  type MarkifactClientOptions,
+  type CreateAuthLinkParams,
+  type VerifyRedirectOptions,
+  type WaitForAuthLinkOptions,
+  type AuthLink,
+  type AuthLinkStatus,
+  type AuthLinkState,
+  type Connection,
+  type ConnectionType,
   type RedirectResult,
   type RedirectSuccess,
   type RedirectError,
@@ -143,3 +153,111 @@ use(made);
 type Api = typeof import("markifact-connect");
 assertType<Equals<"initSync" extends keyof Api ? true : false, false>>();
 assertType<Equals<"default" extends keyof Api ? true : false, false>>();
+
+// The client. Nothing here names a DOM type (fetch, AbortSignal...), so it also compiles
+// without the DOM lib.
+const clientOptions: MarkifactClientOptions = {
+  apiKey: "sk_sandbox",
+  baseUrl: "http://127.0.0.1:8787",
+  timeoutMs: 10_000,
+  maxRetries: 1,
+  headers: { "x-request-source": "usage.ts" },
+  allowInsecureLocalhost: true,
+  onWarning: (warning: string) => use(warning.length),
+};
+const client = new MarkifactClient(clientOptions);
+new MarkifactClient();
+new MarkifactClient({ baseUrl: "/api/markifact" });
+new MarkifactClient({ apiKey: "sk_test", dangerouslyAllowBrowser: true });
+// @ts-expect-error the key is a string
+new MarkifactClient({ apiKey: 42 });
+// @ts-expect-error misspelt option (excess property)
+new MarkifactClient({ apiKEY: "sk_test" });
+// @ts-expect-error headers are strings
+new MarkifactClient({ headers: { "x-retries": 3 } });
+
+async function connectFlow(c: MarkifactClient): Promise<string> {
+  const params: CreateAuthLinkParams = {
+    connectionType: "google_ads",
+    redirectUrl: "https://app.example/cb",
+    externalId: "user_42",
+    isPrivate: false,
+  };
+  const link = await c.createAuthLink(params);
+  assertType<Equals<typeof link, AuthLink>>();
+  assertType<Equals<AuthLink["expiresAt"], number>>();
+  const goTo: string = link.url;
+  const warnings: string[] = link.warnings;
+  use(goTo, warnings);
+
+  const status = await c.getAuthLinkStatus(link.id);
+  assertType<Equals<typeof status, AuthLinkStatus>>();
+  assertType<Equals<AuthLinkStatus["status"], AuthLinkState>>();
+  assertType<Equals<AuthLinkState, "pending" | "connected" | "expired">>();
+  // Narrowing on the status string.
+  switch (status.status) {
+    case "pending":
+      break;
+    case "connected": {
+      const produced: Connection[] = status.connections;
+      const id: string | undefined = status.connectionId;
+      use(produced, id);
+      break;
+    }
+    case "expired":
+      return "expired";
+    default: {
+      const unreachable: never = status.status;
+      use(unreachable);
+    }
+  }
+  // @ts-expect-error "done" is not a status
+  use(status.status === "done");
+
+  const waitOptions: WaitForAuthLinkOptions = {
+    timeoutMs: 60_000,
+    onPoll: (polled: AuthLinkStatus) => use(polled.status),
+  };
+  const final = await c.waitForAuthLink(link.id, waitOptions);
+  if (final.status !== "connected") return final.status;
+
+  const verifyOptions: VerifyRedirectOptions = { authLinkId: link.id, expectedConnectionType: "google_ads" };
+  const connection = await c.verifyRedirect("https://app.example/cb?status=success", verifyOptions);
+  assertType<Equals<typeof connection, Connection>>();
+  assertType<Equals<Connection["createdAt"], number | undefined>>();
+  const byExternalId = await c.getConnection("user_42", { lookupBy: "externalId" });
+  assertType<Equals<typeof byExternalId, Connection[]>>();
+  const listed: Connection[] = await c.listConnections({ externalId: "user_42", type: "google_ads" });
+  const types: ConnectionType[] = await c.listConnectionTypes();
+  const deleted: Connection = await c.deleteConnection(connection.id ?? "");
+  use(listed, types, deleted);
+  // @ts-expect-error lookupBy is "id" or "externalId"
+  await c.getConnection("user_42", { lookupBy: "email" });
+  // @ts-expect-error connectionType is required
+  await c.createAuthLink({ externalId: "user_42" });
+  // @ts-expect-error isPrivate is a boolean
+  await c.createAuthLink({ connectionType: "ga4", isPrivate: "yes" });
+  return connection.type;
+}
+
+// Errors of the client: `status` and `retryable` for retry decisions.
+async function withRetryHint(c: MarkifactClient): Promise<number | undefined> {
+  try {
+    await c.listConnectionTypes();
+    return undefined;
+  } catch (e: unknown) {
+    if (!(e instanceof MarkifactError)) throw e;
+    assertType<Equals<typeof e.status, number | undefined>>();
+    assertType<Equals<typeof e.retryable, boolean>>();
+    assertType<Equals<typeof e.retryAfterMs, number | undefined>>();
+    assertType<Equals<typeof e.detail, string | undefined>>();
+    if (e.code === "rate_limited" || (e.retryable && e.status !== undefined && e.status >= 500)) {
+      return e.retryAfterMs ?? 1_000;
+    }
+    if (e.code === "unauthorized") use(e.status === 401);
+    // @ts-expect-error `status` is a number
+    use(e.status === "401");
+    return undefined;
+  }
+}
+use(connectFlow(client), withRetryHint(client));

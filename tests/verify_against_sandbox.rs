@@ -46,20 +46,6 @@ fn forged(connection_type: &str, connection_id: &str, external_id: Option<&str>)
     url
 }
 
-fn by_link(auth_link_id: &str) -> VerifyExpectations<'_> {
-    VerifyExpectations {
-        auth_link_id: Some(auth_link_id),
-        ..Default::default()
-    }
-}
-
-fn by_external_id(external_id: &str) -> VerifyExpectations<'_> {
-    VerifyExpectations {
-        expected_external_id: Some(external_id),
-        ..Default::default()
-    }
-}
-
 #[track_caller]
 fn assert_code(result: Result<Connection>, code: ErrorCode, field: &str) -> Error {
     let e = result.unwrap_err();
@@ -90,8 +76,8 @@ fn an_approved_link_verifies_in_both_modes() {
         expected_connection_type: Some("ga4"),
     };
     for expectations in [
-        by_link(&link.id),
-        by_external_id("user_42"),
+        VerifyExpectations::auth_link(&link.id),
+        VerifyExpectations::external_id("user_42"),
         all,
         VerifyExpectations {
             expected_external_id: Some("user_42"),
@@ -111,7 +97,7 @@ fn an_approved_link_verifies_in_both_modes() {
     // Without an external id, only the link id can verify.
     let link = env.create_link("meta_ads", None);
     let location = env.decide(&link, true);
-    let connection = verify(&env, &location, &by_link(&link.id)).unwrap();
+    let connection = verify(&env, &location, &VerifyExpectations::auth_link(&link.id)).unwrap();
     assert_eq!(connection.external_id, None);
     assert_code(
         verify(&env, &location, &VerifyExpectations::default()),
@@ -119,7 +105,7 @@ fn an_approved_link_verifies_in_both_modes() {
         "expected_external_id",
     );
     assert_code(
-        verify(&env, &location, &by_external_id("user_42")),
+        verify(&env, &location, &VerifyExpectations::external_id("user_42")),
         ErrorCode::VerificationFailed,
         "expected_external_id",
     );
@@ -137,29 +123,29 @@ fn forged_redirects_do_not_verify() {
     // Wrong connection id: another real one, or a random one.
     let url = forged("ga4", &other, Some("user_42"));
     assert_code(
-        verify(&env, &url, &by_link(&link.id)),
+        verify(&env, &url, &VerifyExpectations::auth_link(&link.id)),
         ErrorCode::VerificationFailed,
         "connection_id",
     );
     assert_code(
-        verify(&env, &url, &by_external_id("user_42")),
+        verify(&env, &url, &VerifyExpectations::external_id("user_42")),
         ErrorCode::VerificationFailed,
         "external_id",
     );
     let url = forged("ga4", &other, Some("user_7"));
     assert_code(
-        verify(&env, &url, &by_external_id("user_42")),
+        verify(&env, &url, &VerifyExpectations::external_id("user_42")),
         ErrorCode::VerificationFailed,
         "expected_external_id",
     );
     let url = forged("ga4", "c_made_up", Some("user_42"));
     assert_code(
-        verify(&env, &url, &by_link(&link.id)),
+        verify(&env, &url, &VerifyExpectations::auth_link(&link.id)),
         ErrorCode::VerificationFailed,
         "connection_id",
     );
     let e = assert_code(
-        verify(&env, &url, &by_external_id("user_42")),
+        verify(&env, &url, &VerifyExpectations::external_id("user_42")),
         ErrorCode::VerificationFailed,
         "connection_id",
     );
@@ -168,12 +154,12 @@ fn forged_redirects_do_not_verify() {
     // Wrong type.
     let url = forged("meta_ads", &real, Some("user_42"));
     assert_code(
-        verify(&env, &url, &by_link(&link.id)),
+        verify(&env, &url, &VerifyExpectations::auth_link(&link.id)),
         ErrorCode::VerificationFailed,
         "connection_type",
     );
     assert_code(
-        verify(&env, &url, &by_external_id("user_42")),
+        verify(&env, &url, &VerifyExpectations::external_id("user_42")),
         ErrorCode::VerificationFailed,
         "connection_type",
     );
@@ -182,12 +168,12 @@ fn forged_redirects_do_not_verify() {
     for external_id in [Some("user_7"), None] {
         let url = forged("ga4", &real, external_id);
         assert_code(
-            verify(&env, &url, &by_link(&link.id)),
+            verify(&env, &url, &VerifyExpectations::auth_link(&link.id)),
             ErrorCode::VerificationFailed,
             "external_id",
         );
         assert_code(
-            verify(&env, &url, &by_external_id("user_42")),
+            verify(&env, &url, &VerifyExpectations::external_id("user_42")),
             ErrorCode::VerificationFailed,
             "external_id",
         );
@@ -196,12 +182,12 @@ fn forged_redirects_do_not_verify() {
     // Another link's id: the redirect of one user checked against another user's link.
     let url = forged("ga4", &real, Some("user_42"));
     assert_code(
-        verify(&env, &url, &by_link(&other_link.id)),
+        verify(&env, &url, &VerifyExpectations::auth_link(&other_link.id)),
         ErrorCode::VerificationFailed,
         "connection_id",
     );
     // An auth link id the API does not know (its 404) confirms nothing.
-    let e = verify(&env, &url, &by_link("no_such_link")).unwrap_err();
+    let e = verify(&env, &url, &VerifyExpectations::auth_link("no_such_link")).unwrap_err();
     assert_eq!(
         (e.code(), e.status(), e.field()),
         (
@@ -222,7 +208,7 @@ fn pending_expired_and_denied_links_do_not_verify() {
     let pending = env.create_link("ga4", Some("user_42"));
     let url = forged("ga4", &real, Some("user_42"));
     let e = assert_code(
-        verify(&env, &url, &by_link(&pending.id)),
+        verify(&env, &url, &VerifyExpectations::auth_link(&pending.id)),
         ErrorCode::VerificationFailed,
         "status",
     );
@@ -232,7 +218,10 @@ fn pending_expired_and_denied_links_do_not_verify() {
     // success typed afterwards is still refused (the link stays pending).
     let denied = env.create_link("ga4", Some("user_42"));
     let location = env.decide(&denied, false);
-    for expectations in [by_link(&denied.id), by_external_id("user_42")] {
+    for expectations in [
+        VerifyExpectations::auth_link(&denied.id),
+        VerifyExpectations::external_id("user_42"),
+    ] {
         let e = assert_code(
             verify(&env, &location, &expectations),
             ErrorCode::ConnectionFailed,
@@ -243,7 +232,7 @@ fn pending_expired_and_denied_links_do_not_verify() {
         assert!(e.message().contains(&format!("\"{detail}\"")), "{e:?}");
     }
     assert_code(
-        verify(&env, &url, &by_link(&denied.id)),
+        verify(&env, &url, &VerifyExpectations::auth_link(&denied.id)),
         ErrorCode::VerificationFailed,
         "status",
     );
@@ -251,7 +240,7 @@ fn pending_expired_and_denied_links_do_not_verify() {
     // An expired link.
     env.sandbox.advance_clock(Duration::from_secs(25 * 3600));
     let e = assert_code(
-        verify(&env, &url, &by_link(&pending.id)),
+        verify(&env, &url, &VerifyExpectations::auth_link(&pending.id)),
         ErrorCode::VerificationFailed,
         "status",
     );
@@ -269,19 +258,19 @@ fn a_deleted_connection_no_longer_verifies() {
     let env = Env::new();
     let link = env.create_link("ga4", Some("user_42"));
     let location = env.decide(&link, true);
-    assert!(verify(&env, &location, &by_link(&link.id)).is_ok());
+    assert!(verify(&env, &location, &VerifyExpectations::auth_link(&link.id)).is_ok());
 
     let delete = request::delete_connection(&connection_id(&location)).unwrap();
     response::delete_connection(&env.execute(&delete).view()).unwrap();
 
     let e = assert_code(
-        verify(&env, &location, &by_link(&link.id)),
+        verify(&env, &location, &VerifyExpectations::auth_link(&link.id)),
         ErrorCode::VerificationFailed,
         "connections",
     );
     assert!(e.message().contains("deleted since"), "{}", e.message());
     let e = assert_code(
-        verify(&env, &location, &by_external_id("user_42")),
+        verify(&env, &location, &VerifyExpectations::external_id("user_42")),
         ErrorCode::VerificationFailed,
         "connection_id",
     );

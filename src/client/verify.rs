@@ -22,7 +22,7 @@
 //!     "https://app.example.com/cb?status=success&connection_type=ga4&connection_id=c_1",
 //!     ParseOptions::default(),
 //! )?;
-//! let expectations = VerifyExpectations { auth_link_id: Some("link_1"), ..Default::default() };
+//! let expectations = VerifyExpectations::auth_link("link_1");
 //! let VerifyPlan::AuthLinkStatus { request, .. } = plan_verification(&redirect, &expectations)? else {
 //!     unreachable!("an auth link id plans a status request");
 //! };
@@ -51,6 +51,24 @@ pub struct VerifyExpectations<'a> {
     pub expected_external_id: Option<&'a str>,
     /// The connection type the app asked for; checked against the API's record when given.
     pub expected_connection_type: Option<&'a str>,
+}
+
+impl<'a> VerifyExpectations<'a> {
+    /// Verify against this auth link's status (the strongest check).
+    pub fn auth_link(auth_link_id: &'a str) -> Self {
+        VerifyExpectations {
+            auth_link_id: Some(auth_link_id),
+            ..Default::default()
+        }
+    }
+
+    /// Verify by looking the redirect's connection up, expecting this external id.
+    pub fn external_id(expected_external_id: &'a str) -> Self {
+        VerifyExpectations {
+            expected_external_id: Some(expected_external_id),
+            ..Default::default()
+        }
+    }
 }
 
 /// What to ask the API to confirm a redirect.
@@ -465,20 +483,6 @@ mod tests {
         }
     }
 
-    fn by_link(link_id: &str) -> VerifyExpectations<'_> {
-        VerifyExpectations {
-            auth_link_id: Some(link_id),
-            ..Default::default()
-        }
-    }
-
-    fn by_external_id(external_id: &str) -> VerifyExpectations<'_> {
-        VerifyExpectations {
-            expected_external_id: Some(external_id),
-            ..Default::default()
-        }
-    }
-
     #[track_caller]
     fn assert_fails(result: Result<Connection>, field: &str) -> Error {
         let e = result.unwrap_err();
@@ -494,7 +498,7 @@ mod tests {
             ParseOptions::default(),
         )
         .unwrap();
-        let e = plan_verification(&redirect, &by_link("l1")).unwrap_err();
+        let e = plan_verification(&redirect, &VerifyExpectations::auth_link("l1")).unwrap_err();
         assert_eq!(e.code(), ErrorCode::ConnectionFailed);
         assert_eq!(e.code().as_str(), "connection_failed");
         assert_eq!(e.field(), Some("error"));
@@ -514,7 +518,7 @@ mod tests {
             error: String::new(),
             app_params: vec![],
         });
-        let e = plan_verification(&empty, &by_link("l1")).unwrap_err();
+        let e = plan_verification(&empty, &VerifyExpectations::auth_link("l1")).unwrap_err();
         assert_eq!((e.code(), e.detail()), (ErrorCode::ConnectionFailed, None));
         assert!(e.message().contains("without a message"));
 
@@ -524,7 +528,7 @@ mod tests {
             error: "x".repeat(500),
             app_params: vec![],
         });
-        let e = plan_verification(&long, &by_link("l1")).unwrap_err();
+        let e = plan_verification(&long, &VerifyExpectations::auth_link("l1")).unwrap_err();
         assert!(e.message().len() < 200, "{}", e.message());
         assert_eq!(e.detail().map(str::len), Some(500));
     }
@@ -575,7 +579,7 @@ mod tests {
         let e = verify_with_status(
             &s,
             &connected("l1", "c1", Some("u1")),
-            &by_external_id("u1"),
+            &VerifyExpectations::external_id("u1"),
         )
         .unwrap_err();
         assert_eq!(
@@ -585,14 +589,15 @@ mod tests {
         let found = [connection("c1", "ga4", None)];
         let e = verify_with_connections(&s, &found, &VerifyExpectations::default()).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidRequest);
-        let e = verify_with_connections(&s, &found, &by_link("l1")).unwrap_err();
+        let e =
+            verify_with_connections(&s, &found, &VerifyExpectations::auth_link("l1")).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidRequest);
     }
 
     #[test]
     fn plans_pick_the_request() {
         let redirect = RedirectResult::Success(success("c/1", Some("u1")));
-        match plan_verification(&redirect, &by_link("l 1")).unwrap() {
+        match plan_verification(&redirect, &VerifyExpectations::auth_link("l 1")).unwrap() {
             VerifyPlan::AuthLinkStatus {
                 redirect: r,
                 request,
@@ -612,7 +617,7 @@ mod tests {
             plan_verification(&redirect, &both).unwrap(),
             VerifyPlan::AuthLinkStatus { .. }
         ));
-        match plan_verification(&redirect, &by_external_id("u1")).unwrap() {
+        match plan_verification(&redirect, &VerifyExpectations::external_id("u1")).unwrap() {
             VerifyPlan::ConnectionLookup { request, .. } => {
                 assert_eq!(request.path_and_query, "/v1/connections/c%2F1");
                 assert_eq!(request.method, request::Method::Get);
@@ -621,7 +626,7 @@ mod tests {
         }
         // A connection id that cannot be a path segment is a forged redirect, not a bad call.
         let dots = RedirectResult::Success(success("..", Some("u1")));
-        let e = plan_verification(&dots, &by_external_id("u1")).unwrap_err();
+        let e = plan_verification(&dots, &VerifyExpectations::external_id("u1")).unwrap_err();
         assert_eq!(
             (e.code(), e.field()),
             (ErrorCode::VerificationFailed, Some("connection_id"))
@@ -631,7 +636,12 @@ mod tests {
     #[test]
     fn status_mode_confirms_the_produced_connection() {
         let status = connected("l1", "c1", Some("u1"));
-        let got = verify_with_status(&success("c1", Some("u1")), &status, &by_link("l1")).unwrap();
+        let got = verify_with_status(
+            &success("c1", Some("u1")),
+            &status,
+            &VerifyExpectations::auth_link("l1"),
+        )
+        .unwrap();
         assert_eq!(got, status.connections[0]);
         let all = VerifyExpectations {
             auth_link_id: Some("l1"),
@@ -641,7 +651,12 @@ mod tests {
         assert!(verify_with_status(&success("c1", Some("u1")), &status, &all).is_ok());
         // No external id anywhere is consistent too.
         let status = connected("l1", "c1", None);
-        assert!(verify_with_status(&success("c1", None), &status, &by_link("l1")).is_ok());
+        assert!(verify_with_status(
+            &success("c1", None),
+            &status,
+            &VerifyExpectations::auth_link("l1")
+        )
+        .is_ok());
     }
 
     #[test]
@@ -651,7 +666,7 @@ mod tests {
 
         // Another link's status.
         assert_fails(
-            verify_with_status(&ok, &status, &by_link("l2")),
+            verify_with_status(&ok, &status, &VerifyExpectations::auth_link("l2")),
             "auth_link_id",
         );
 
@@ -661,7 +676,10 @@ mod tests {
             s.status = state;
             s.connection_id = None;
             s.connections.clear();
-            let e = assert_fails(verify_with_status(&ok, &s, &by_link("l1")), "status");
+            let e = assert_fails(
+                verify_with_status(&ok, &s, &VerifyExpectations::auth_link("l1")),
+                "status",
+            );
             let name = if state == AuthLinkState::Pending {
                 "pending"
             } else {
@@ -672,14 +690,18 @@ mod tests {
 
         // Another connection than the link produced.
         let e = assert_fails(
-            verify_with_status(&success("c2", Some("u1")), &status, &by_link("l1")),
+            verify_with_status(
+                &success("c2", Some("u1")),
+                &status,
+                &VerifyExpectations::auth_link("l1"),
+            ),
             "connection_id",
         );
         assert!(e.message().contains("\"c2\"") && e.message().contains("\"c1\""));
         let mut no_id = status.clone();
         no_id.connection_id = None;
         assert_fails(
-            verify_with_status(&ok, &no_id, &by_link("l1")),
+            verify_with_status(&ok, &no_id, &VerifyExpectations::auth_link("l1")),
             "connection_id",
         );
 
@@ -687,20 +709,24 @@ mod tests {
         let mut meta = ok.clone();
         meta.connection_type = "meta_ads".into();
         assert_fails(
-            verify_with_status(&meta, &status, &by_link("l1")),
+            verify_with_status(&meta, &status, &VerifyExpectations::auth_link("l1")),
             "connection_type",
         );
 
         // External ids: different, missing on either side.
         for claim in [Some("u2"), None] {
             assert_fails(
-                verify_with_status(&success("c1", claim), &status, &by_link("l1")),
+                verify_with_status(
+                    &success("c1", claim),
+                    &status,
+                    &VerifyExpectations::auth_link("l1"),
+                ),
                 "external_id",
             );
         }
         let none = connected("l1", "c1", None);
         assert_fails(
-            verify_with_status(&ok, &none, &by_link("l1")),
+            verify_with_status(&ok, &none, &VerifyExpectations::auth_link("l1")),
             "external_id",
         );
 
@@ -733,14 +759,14 @@ mod tests {
         let mut deleted = status.clone();
         deleted.connections.clear();
         let e = assert_fails(
-            verify_with_status(&ok, &deleted, &by_link("l1")),
+            verify_with_status(&ok, &deleted, &VerifyExpectations::auth_link("l1")),
             "connections",
         );
         assert!(e.message().contains("deleted since"), "{}", e.message());
         let mut other = status.clone();
         other.connections = vec![connection("c9", "ga4", Some("u1"))];
         assert_fails(
-            verify_with_status(&ok, &other, &by_link("l1")),
+            verify_with_status(&ok, &other, &VerifyExpectations::auth_link("l1")),
             "connections",
         );
     }
@@ -751,9 +777,12 @@ mod tests {
             connection("c0", "ga4", Some("u1")),
             connection("c1", "ga4", Some("u1")),
         ];
-        let got =
-            verify_with_connections(&success("c1", Some("u1")), &found, &by_external_id("u1"))
-                .unwrap();
+        let got = verify_with_connections(
+            &success("c1", Some("u1")),
+            &found,
+            &VerifyExpectations::external_id("u1"),
+        )
+        .unwrap();
         assert_eq!(got, found[1]);
         let all = VerifyExpectations {
             expected_external_id: Some("u1"),
@@ -767,7 +796,7 @@ mod tests {
     fn lookup_mode_rejects_every_mismatch() {
         let ok = success("c1", Some("u1"));
         let found = [connection("c1", "ga4", Some("u1"))];
-        let exp = by_external_id("u1");
+        let exp = VerifyExpectations::external_id("u1");
 
         assert_fails(
             verify_with_connections(&success("c2", Some("u1")), &found, &exp),
@@ -845,9 +874,9 @@ mod tests {
             );
             let redirect = parse_redirect(&url, ParseOptions::default()).unwrap();
             for exp in [
-                by_link("l1"),
-                by_external_id("u1"),
-                by_external_id(&external_id),
+                VerifyExpectations::auth_link("l1"),
+                VerifyExpectations::external_id("u1"),
+                VerifyExpectations::external_id(&external_id),
             ] {
                 let plan = plan_verification(&redirect, &exp).unwrap();
                 let result = match plan {
@@ -864,8 +893,15 @@ mod tests {
             }
             // Even with the real connection id but a typed external id.
             let forged = success("c1", Some(&external_id));
-            assert!(verify_with_status(&forged, &status, &by_link("l1")).is_err());
-            assert!(verify_with_connections(&forged, &found, &by_external_id("u1")).is_err());
+            assert!(
+                verify_with_status(&forged, &status, &VerifyExpectations::auth_link("l1")).is_err()
+            );
+            assert!(verify_with_connections(
+                &forged,
+                &found,
+                &VerifyExpectations::external_id("u1")
+            )
+            .is_err());
         }
     }
 
@@ -873,14 +909,18 @@ mod tests {
     fn messages_quote_and_shorten_hostile_values() {
         let hostile = format!("\u{1b}[31m{}", "A".repeat(300));
         let status = connected("l1", "c1", Some("u1"));
-        let e = verify_with_status(&success(&hostile, Some("u1")), &status, &by_link("l1"))
-            .unwrap_err();
+        let e = verify_with_status(
+            &success(&hostile, Some("u1")),
+            &status,
+            &VerifyExpectations::auth_link("l1"),
+        )
+        .unwrap_err();
         assert!(!e.message().contains('\u{1b}'), "{}", e.message());
         assert!(e.message().len() < 250, "{}", e.message());
         let e = verify_with_connections(
             &success("c1", Some(&hostile)),
             &[connection("c1", "ga4", Some("u1"))],
-            &by_external_id("u1"),
+            &VerifyExpectations::external_id("u1"),
         )
         .unwrap_err();
         assert!(!e.message().contains('\u{1b}'));

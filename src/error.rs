@@ -66,6 +66,9 @@ pub enum ErrorCode {
     /// An API key was about to be used from a web browser, where it would be exposed to every
     /// visitor; keys belong on a server.
     BrowserKeyRefused,
+    /// The browser blocked the consent popup (`openAuthLink` was not called inside the user's
+    /// click, or popups are disabled); `mode: "auto"` falls back to a full-page redirect instead.
+    PopupBlocked,
 }
 
 impl ErrorCode {
@@ -94,6 +97,7 @@ impl ErrorCode {
         ErrorCode::VerificationFailed,
         ErrorCode::ConnectionFailed,
         ErrorCode::BrowserKeyRefused,
+        ErrorCode::PopupBlocked,
     ];
 
     /// The stable string form, e.g. `"invalid_status"`.
@@ -122,6 +126,7 @@ impl ErrorCode {
             ErrorCode::VerificationFailed => "verification_failed",
             ErrorCode::ConnectionFailed => "connection_failed",
             ErrorCode::BrowserKeyRefused => "browser_key_refused",
+            ErrorCode::PopupBlocked => "popup_blocked",
         }
     }
 }

@@ -12,6 +12,8 @@ const OUT_NAME: &str = "markifact_connect";
 /// Files copied verbatim from js/ into the package.
 const JS_SOURCES: &[&str] = &[
     "api.js",
+    "connect.js",
+    "connect.d.ts",
     "node.js",
     "browser.js",
     "workerd.js",

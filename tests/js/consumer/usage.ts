@@ -19,6 +19,9 @@ import {
   type Connection,
   type ConnectionType,
   type RedirectResult,
+  openAuthLink,
+  completeAuthRedirect,
+  type OpenAuthLinkOptions,
   type RedirectSuccess,
   type RedirectError,
   type ParseRedirectOptions,
@@ -261,3 +264,17 @@ async function withRetryHint(c: MarkifactClient): Promise<number | undefined> {
   }
 }
 use(connectFlow(client), withRetryHint(client));
+
+// The browser helpers: openAuthLink inside a click, completeAuthRedirect on the callback page.
+async function onConnectClick(createLink: () => Promise<string>): Promise<string | undefined> {
+  const options: OpenAuthLinkOptions = { mode: "auto" };
+  const result = await openAuthLink(createLink(), options);
+  assertType<Equals<typeof result, RedirectResult>>();
+  return result.status === "success" ? result.connectionId : result.error;
+}
+use(onConnectClick);
+// @ts-expect-error mode is one of three words
+void openAuthLink("https://connect.markifact.com/x", { mode: "tab" });
+const completed = completeAuthRedirect({ close: false });
+assertType<Equals<typeof completed, RedirectResult | null>>();
+if (completed !== null && completed.status === "success") use(completed.connectionType);

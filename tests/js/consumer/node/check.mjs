@@ -84,7 +84,7 @@ check("the bare specifier resolves through the exports map to node.js", () => {
 check("the module exports exactly the public API", () => {
   same(
     Object.keys(pkg).sort(),
-    ["MarkifactClient", "MarkifactError", "contextHeader", "errorCodes", "parseRedirect", "validateExternalId", "validateRedirectUrl"],
+    ["MarkifactClient", "MarkifactError", "completeAuthRedirect", "contextHeader", "errorCodes", "openAuthLink", "parseRedirect", "validateExternalId", "validateRedirectUrl"],
     "export names",
   );
   for (const name of ["parseRedirect", "validateRedirectUrl", "validateExternalId", "contextHeader", "errorCodes"]) {

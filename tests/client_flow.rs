@@ -148,3 +148,25 @@ fn a_hanging_poll_does_not_outlive_the_wait() {
         started.elapsed()
     );
 }
+
+#[test]
+fn body_faults_are_coded_and_only_gets_are_retried() {
+    let env = Env::new();
+    let client = client(&env, "sk_sandbox", ClientSettings::default());
+    env.faults(r#"[{"huge_body_bytes":5000000}]"#);
+    let err = support::block_on(client.list_connections(&StdRuntime, None, None)).unwrap_err();
+    assert_eq!(
+        (err.code(), err.retryable()),
+        (ErrorCode::InvalidResponse, false)
+    );
+
+    env.faults(r#"[{"reset_mid_body":true}]"#);
+    assert!(support::block_on(client.list_connections(&StdRuntime, None, None)).is_ok());
+    env.faults(r#"[{"reset_mid_body":true}]"#);
+    let link = CreateAuthLink {
+        connection_type: "ga4".into(),
+        ..Default::default()
+    };
+    let err = support::block_on(client.create_auth_link(&StdRuntime, &link)).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network);
+}

@@ -7,7 +7,9 @@
 //!   `expect` is the `RedirectResult` exactly as the JS API returns it (serde JSON);
 //! - `validate_redirect_url.json`: `{name, input, allowInsecureLocalhost?, expect | error: {code, rule}}`;
 //! - `validate_external_id.json`: `{name, input, error?: {code, rule}}` (no `error` means valid);
-//! - `context_header.json`: `{name, ids, expect | error: {code, field}}`.
+//! - `context_header.json`: `{name, ids, expect | error: {code, field}}`;
+//! - `api_responses.json` (native only): `{name, endpoint, status, retryAfter?, body, error?: {code,
+//!   status?}}`, an API answer and how the endpoint's interpreter reads it (no `error`: a value).
 //!
 //! Each runner checks every vector, prints the name of each failing one, then fails once.
 //! The wasm run of the same files is `tests/wasm.rs`.
@@ -23,6 +25,7 @@ const PARSE_REDIRECT: &str = include_str!("vectors/parse_redirect.json");
 const VALIDATE_REDIRECT_URL: &str = include_str!("vectors/validate_redirect_url.json");
 const VALIDATE_EXTERNAL_ID: &str = include_str!("vectors/validate_external_id.json");
 const CONTEXT_HEADER: &str = include_str!("vectors/context_header.json");
+const API_RESPONSES: &str = include_str!("vectors/api_responses.json");
 
 /// One vector: its object, and accessors that fail loudly on a malformed file.
 struct Vector<'a> {
@@ -110,7 +113,7 @@ fn load(
             );
             for key in error.keys() {
                 assert!(
-                    matches!(key.as_str(), "code" | "field" | "rule"),
+                    matches!(key.as_str(), "code" | "field" | "rule" | "status"),
                     "{file}: {name:?}: unknown key {key:?} in error"
                 );
             }
@@ -139,6 +142,11 @@ fn check(vector: &Vector<'_>, outcome: Result<Value, Error>) -> Option<String> {
             if let Some(field) = want.get("field") {
                 if e.field() != field.as_str() {
                     differences.push(format!("field {:?} (want {field})", e.field()));
+                }
+            }
+            if let Some(status) = want.get("status") {
+                if e.status().map(u64::from) != status.as_u64() {
+                    differences.push(format!("status {:?} (want {status})", e.status()));
                 }
             }
             if let Some(rule) = want.get("rule") {
@@ -243,6 +251,33 @@ fn context_header_vectors() {
     });
 }
 
+#[test]
+fn api_response_vectors() {
+    use markifact_connect::client::{response, HttpResponse};
+    let keys = ["endpoint", "status", "retryAfter", "body"];
+    run("api_responses.json", API_RESPONSES, &keys, false, |v| {
+        let status = v.object["status"]
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok());
+        let status = status
+            .unwrap_or_else(|| panic!("api_responses.json: {:?}: status must be a u16", v.name()));
+        let view =
+            HttpResponse::new(status, v.str("body")).with_retry_after(v.opt_str("retryAfter"));
+        match v.str("endpoint") {
+            "create_auth_link" => response::create_auth_link(&view).map(|_| Value::Null),
+            "auth_link_status" => response::auth_link_status(&view).map(|_| Value::Null),
+            "list_connections" => response::list_connections(&view).map(|_| Value::Null),
+            "get_connection" => response::get_connection(&view).map(|_| Value::Null),
+            "delete_connection" => response::delete_connection(&view).map(|_| Value::Null),
+            "connection_types" => response::connection_types(&view).map(|_| Value::Null),
+            other => panic!(
+                "api_responses.json: {:?}: unknown endpoint {other:?}",
+                v.name()
+            ),
+        }
+    });
+}
+
 /// Every vector file names its errors with codes and rules the crate actually has, so a typo in a
 /// vector cannot pass by accident on the wasm side either.
 #[test]
@@ -260,6 +295,7 @@ fn vector_errors_use_known_codes_and_rules() {
         ("validate_redirect_url.json", VALIDATE_REDIRECT_URL),
         ("validate_external_id.json", VALIDATE_EXTERNAL_ID),
         ("context_header.json", CONTEXT_HEADER),
+        ("api_responses.json", API_RESPONSES),
     ] {
         let vectors: Vec<Value> = serde_json::from_str(json).expect("valid JSON");
         for vector in &vectors {

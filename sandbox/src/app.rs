@@ -20,6 +20,13 @@ pub(crate) enum Outcome {
     Respond(Response),
     /// Drop the connection without writing anything (the `reset` fault).
     Reset,
+    /// Write the head and the first half of the body, wait `pause`, then either the rest or
+    /// (with `reset`) nothing more, dropping the connection (the body faults).
+    Partial {
+        response: Response,
+        pause: Duration,
+        reset: bool,
+    },
 }
 
 /// The message the error redirect and the "Access denied" page carry.
@@ -209,11 +216,13 @@ impl App {
 
     fn api(&self, request: &Request, segments: &[&str]) -> Outcome {
         let fault = self.state().faults.pop_front();
-        if let Some(fault) = fault {
-            if let Some(outcome) = apply_fault(fault) {
-                return outcome;
-            }
+        match fault.as_ref().and_then(apply_fault) {
+            Some(outcome) => shape_body(fault.as_ref(), outcome),
+            None => shape_body(fault.as_ref(), self.route(request, segments)),
         }
+    }
+
+    fn route(&self, request: &Request, segments: &[&str]) -> Outcome {
         let route = match resolve(&request.method, segments) {
             Ok(route) => route,
             Err(response) => return Outcome::Respond(response),
@@ -680,16 +689,28 @@ fn form_decision(request: &Request) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// Sleeps, then answers the fault's status, resets, or (`None`) lets the request through.
-fn apply_fault(fault: Fault) -> Option<Outcome> {
+/// Sleeps, then answers the fault's status or huge body, resets, or (`None`) lets the request
+/// through.
+fn apply_fault(fault: &Fault) -> Option<Outcome> {
     if let Some(ms) = fault.delay_ms {
         thread::sleep(Duration::from_millis(ms));
     }
     if fault.reset {
         return Some(Outcome::Reset);
     }
+    if let Some(bytes) = fault.huge_body_bytes {
+        // `[`, spaces, `]`: valid JSON, so only a size cap can refuse it.
+        let mut body = vec![b' '; usize::try_from(bytes).unwrap_or(usize::MAX)];
+        body[0] = b'[';
+        *body.last_mut()? = b']';
+        return Some(Outcome::Respond(Response::new(
+            200,
+            "application/json",
+            body,
+        )));
+    }
     let status = fault.status?;
-    let mut response = match (status, fault.body) {
+    let mut response = match (status, fault.body.clone()) {
         (204 | 304, _) => Response::empty(status),
         (_, Some(body)) => Response::new(status, "application/json", body),
         (_, None) => Response::detail(status, &fault_detail(status)),
@@ -698,6 +719,21 @@ fn apply_fault(fault: Fault) -> Option<Outcome> {
         response = response.with_header("retry-after", seconds.to_string());
     }
     Some(Outcome::Respond(response))
+}
+
+/// Applies a fault's body shaping (slow or cut-off body) to whatever the request is answered.
+fn shape_body(fault: Option<&Fault>, outcome: Outcome) -> Outcome {
+    let Some(fault) = fault.filter(|f| f.body_delay_ms.is_some() || f.reset_mid_body) else {
+        return outcome;
+    };
+    match outcome {
+        Outcome::Respond(response) => Outcome::Partial {
+            response,
+            pause: Duration::from_millis(fault.body_delay_ms.unwrap_or(0)),
+            reset: fault.reset_mid_body,
+        },
+        other => other,
+    }
 }
 
 fn resolve<'a>(method: &str, segments: &[&'a str]) -> Result<Route<'a>, Response> {

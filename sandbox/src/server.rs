@@ -1,7 +1,7 @@
 //! The listener and the per-connection loop (a thread per connection, keep-alive).
 
 use std::collections::HashMap;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -162,6 +162,19 @@ fn serve(shared: &Shared, stream: TcpStream) {
                 return;
             }
             Outcome::Respond(response) => response,
+            Outcome::Partial {
+                response,
+                pause,
+                reset,
+            } => {
+                log(shared, &request.method, &request.target, response.status);
+                // Always the last response on this connection: the client sees the body cut or late.
+                let _ = write_in_two_parts(&mut writer, &response, pause, reset);
+                if !reset {
+                    linger(&writer, reader);
+                }
+                return;
+            }
         };
         log(shared, &request.method, &request.target, response.status);
         let close =
@@ -175,6 +188,27 @@ fn serve(shared: &Shared, stream: TcpStream) {
             return;
         }
     }
+}
+
+/// Writes the head and half of the body, waits, then the rest, or (`reset`) stops there.
+fn write_in_two_parts(
+    writer: &mut TcpStream,
+    response: &Response,
+    pause: Duration,
+    reset: bool,
+) -> std::io::Result<()> {
+    let mut bytes = Vec::new();
+    write_response(&mut bytes, response, None, false)?;
+    let head_length = bytes.len() - response.body.len();
+    let cut = head_length + response.body.len() / 2;
+    writer.write_all(&bytes[..cut])?;
+    writer.flush()?;
+    std::thread::sleep(pause);
+    if reset {
+        return writer.shutdown(Shutdown::Both);
+    }
+    writer.write_all(&bytes[cut..])?;
+    writer.flush()
 }
 
 /// Half-closes, then drains what the client still sends for a moment, so that closing with

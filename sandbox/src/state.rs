@@ -164,16 +164,56 @@ pub(crate) struct Fault {
     /// Close the TCP connection without writing a response.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reset: bool,
+    /// Answer `200` with a valid JSON array padded with spaces to this many bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub huge_body_bytes: Option<u64>,
+    /// Write the head and half of the body, wait this long, then the rest (a slow body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_delay_ms: Option<u64>,
+    /// Write the head and half of the body, then close the connection.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset_mid_body: bool,
 }
 
-/// The longest `delay_ms` a fault may ask for (ten minutes).
+/// The longest `delay_ms` or `body_delay_ms` a fault may ask for (ten minutes).
 pub(crate) const MAX_FAULT_DELAY_MS: u64 = 10 * 60 * 1000;
+
+/// The largest `huge_body_bytes` (256 MiB): big enough for any client cap, small enough to serve.
+pub(crate) const MAX_HUGE_BODY_BYTES: u64 = 256 * 1024 * 1024;
 
 impl Fault {
     /// Checks the combinations that make sense; the message says what is wrong.
     pub fn check(&self) -> Result<(), String> {
-        if self.status.is_none() && self.delay_ms.is_none() && !self.reset {
-            return Err("a fault needs at least one of status, delay_ms or reset".into());
+        let shapes_body =
+            self.huge_body_bytes.is_some() || self.body_delay_ms.is_some() || self.reset_mid_body;
+        if self.status.is_none() && self.delay_ms.is_none() && !self.reset && !shapes_body {
+            return Err(
+                "a fault needs at least one of status, delay_ms, reset, huge_body_bytes, body_delay_ms or reset_mid_body"
+                    .into(),
+            );
+        }
+        if self.reset && shapes_body {
+            return Err(
+                "reset drops the connection before any body; it excludes the body faults".into(),
+            );
+        }
+        if self.huge_body_bytes.is_some() && (self.status.is_some() || self.body.is_some()) {
+            return Err(
+                "huge_body_bytes is its own 200 answer; it excludes status and body".into(),
+            );
+        }
+        if self
+            .huge_body_bytes
+            .is_some_and(|n| !(2..=MAX_HUGE_BODY_BYTES).contains(&n))
+        {
+            return Err(format!(
+                "huge_body_bytes must be 2 to {MAX_HUGE_BODY_BYTES}"
+            ));
+        }
+        if self.body_delay_ms.is_some_and(|d| d > MAX_FAULT_DELAY_MS) {
+            return Err(format!(
+                "body_delay_ms must be at most {MAX_FAULT_DELAY_MS}"
+            ));
         }
         if let Some(status) = self.status {
             if !(200..=599).contains(&status) {

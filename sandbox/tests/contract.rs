@@ -1244,6 +1244,44 @@ fn fault_reset_drops_the_connection_without_a_response() {
 }
 
 #[test]
+fn body_faults_send_a_huge_a_slow_or_a_cut_off_body() {
+    let sandbox = start();
+    post_json(
+        &sandbox,
+        "/_sandbox/faults",
+        None,
+        &json!({"faults": [{"huge_body_bytes": 3_000_000}, {"body_delay_ms": 400}, {"reset_mid_body": true}]}),
+    );
+    let huge = get(&sandbox, "/v1/connections", KEY);
+    assert_eq!((huge.status, huge.body.len()), (200, 3_000_000));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&huge.body).unwrap(),
+        json!([])
+    );
+
+    let started = Instant::now();
+    let slow = get(&sandbox, "/v1/connections/types", KEY);
+    assert_eq!(slow.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert!(serde_json::from_slice::<Value>(&slow.body)
+        .unwrap()
+        .is_array());
+
+    // The head promises the whole body; half of it arrives before the connection closes.
+    let cut = raw_get(&sandbox, "/v1/connections/types");
+    let text = String::from_utf8_lossy(&cut);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let promised: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(body.len(), promised / 2);
+    assert_eq!(get(&sandbox, "/v1/connections", KEY).status, 200);
+}
+
+#[test]
 fn invalid_faults_are_422_and_do_not_replace_the_queue() {
     let sandbox = start();
     post_json(
@@ -1262,6 +1300,10 @@ fn invalid_faults_are_422_and_do_not_replace_the_queue() {
         json!({"faults": [{"body": "x"}]}),
         json!({"faults": [{"status": "429"}]}),
         json!({"faults": [{"delay_ms": -1}]}),
+        json!({"faults": [{"huge_body_bytes": 1}]}),
+        json!({"faults": [{"huge_body_bytes": 10, "status": 200}]}),
+        json!({"faults": [{"reset": true, "reset_mid_body": true}]}),
+        json!({"faults": [{"body_delay_ms": 700_000}]}),
     ] {
         let reply = post_json(&sandbox, "/_sandbox/faults", None, &body);
         assert_eq!(reply.status, 422, "{body}");

@@ -5,13 +5,13 @@
 
 use super::poll::{PollPolicy, PollStep};
 use super::request::{self, LookupBy, Method, Request};
-use super::response::{self, ConnectionType, HttpResponse};
+use super::response::{self, ConnectionType, HttpResponse, MAX_RESPONSE_BYTES};
 use super::retry::Failure;
 use super::verify::{self, Lookup, VerifyExpectations, VerifyPlan};
 use super::warnings::{external_id_warnings, redirect_url_warnings};
 use super::ClientConfig;
 use crate::models::{AuthLink, AuthLinkStatus, Connection, CreateAuthLinkRequest};
-use crate::{Error, ParseOptions, RedirectUrlOptions, Result};
+use crate::{Error, ErrorCode, ParseOptions, RedirectUrlOptions, Result};
 
 /// One HTTP request, ready to send.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +26,19 @@ pub struct HttpRequest<'a> {
     pub body: Option<&'a str>,
     /// How long the whole exchange (response and body) may take, in milliseconds.
     pub timeout_ms: u64,
+    /// The most body bytes to read: past them, stop reading and fail with
+    /// [`response_too_large`] (the client checks again, whatever the runtime does).
+    pub max_body_bytes: usize,
+}
+
+/// The error for a body over [`HttpRequest::max_body_bytes`]: `invalid_response`, not retried.
+pub fn response_too_large(max_body_bytes: usize) -> Error {
+    Error::new(
+        ErrorCode::InvalidResponse,
+        format!(
+            "the response body is larger than {max_body_bytes} bytes, the most the client reads"
+        ),
+    )
 }
 
 /// A response, owned, as a runtime returns it.
@@ -52,8 +65,9 @@ impl RawResponse {
 /// `fetch`); a runtime may carry per-call state such as an abort signal.
 #[allow(async_fn_in_trait)] // single-threaded runtimes (wasm) are the point; no Send bound wanted
 pub trait Runtime {
-    /// Sends a request and reads the whole body within `request.timeout_ms`. Failures are
-    /// [`Error::network`], [`Error::timeout`] or [`Error::aborted`].
+    /// Sends a request and reads the whole body within `request.timeout_ms`, at most
+    /// `request.max_body_bytes` of it. Failures are [`Error::network`], [`Error::timeout`],
+    /// [`Error::aborted`] or [`response_too_large`].
     async fn send(&self, request: &HttpRequest<'_>) -> Result<RawResponse>;
     /// Waits, or fails with [`Error::aborted`] when the call is cancelled.
     async fn sleep(&self, ms: u64) -> Result<()>;
@@ -320,8 +334,13 @@ impl Client {
             headers: &headers,
             body: request.body.as_deref(),
             timeout_ms: self.config.timeout_ms().min(time_left_ms),
+            max_body_bytes: MAX_RESPONSE_BYTES,
         };
-        rt.send(&http).await.map_err(|e| self.config.redact(e))
+        let raw = rt.send(&http).await.map_err(|e| self.config.redact(e))?;
+        if raw.body.len() > MAX_RESPONSE_BYTES {
+            return Err(response_too_large(MAX_RESPONSE_BYTES));
+        }
+        Ok(raw)
     }
 
     /// Sends a request, repeating GETs that failed transiently as the retry policy says. The

@@ -69,11 +69,15 @@ mod retry;
 pub mod verify;
 mod warnings;
 
-pub use api::{Client, CreateAuthLink, HttpRequest, RawResponse, Runtime, VerifyRedirect};
+pub use api::{
+    response_too_large, Client, CreateAuthLink, HttpRequest, RawResponse, Runtime, VerifyRedirect,
+};
 pub use config::{ClientConfig, ClientSettings, DEFAULT_TIMEOUT_MS};
 pub use poll::{PollPolicy, PollStep};
 pub use request::{LookupBy, Method, Request};
-pub use response::{ConnectionType, HttpResponse, MAX_DETAIL_BYTES, MAX_RETRY_AFTER_MS};
+pub use response::{
+    ConnectionType, HttpResponse, MAX_DETAIL_BYTES, MAX_RESPONSE_BYTES, MAX_RETRY_AFTER_MS,
+};
 pub use retry::{Failure, RetryPolicy};
 pub use verify::{
     not_found_as_verification_failure, plan_verification, verify_with_connections,

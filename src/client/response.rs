@@ -10,6 +10,10 @@ use serde_json::Value;
 /// stated.
 pub const MAX_DETAIL_BYTES: usize = 2048;
 
+/// The largest response body the client reads (4 MiB, some 16 000 connections in a list); a
+/// longer one is an [`ErrorCode::InvalidResponse`], reported without reading the rest.
+pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
 /// The longest wait taken from a `Retry-After` header, in milliseconds (60 s); longer waits are
 /// reported as this.
 pub const MAX_RETRY_AFTER_MS: u64 = 60_000;

@@ -7,11 +7,11 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::client::{HttpRequest, Method, RawResponse, Runtime};
+use crate::client::{response_too_large, HttpRequest, Method, RawResponse, Runtime};
 use crate::{Error, ErrorCode};
 
 #[wasm_bindgen]
@@ -170,28 +170,88 @@ async fn send(
         .ok()
         .and_then(|s| s.as_f64())
         .filter(|s| (100.0..=999.0).contains(s) && s.fract() == 0.0)
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::InvalidResponse,
-                "fetch resolved to something that is not a Response",
-            )
-        })? as u16;
+        .ok_or_else(|| not_a_response("it has no HTTP status"))? as u16;
     let retry_after = header(&response, "retry-after");
-    let text = Reflect::get(&response, &"text".into())
-        .and_then(|f| f.dyn_into::<Function>())
-        .and_then(|f| f.call0(&response))
-        .map_err(failure)?;
-    let body = JsFuture::from(Promise::resolve(&text))
-        .await
-        .map_err(failure)?;
-    let body = body
-        .as_string()
-        .ok_or_else(|| Error::new(ErrorCode::InvalidResponse, "the response body is not text"))?;
+    let declared = header(&response, "content-length").and_then(|n| n.trim().parse::<usize>().ok());
+    if declared.is_some_and(|n| n > request.max_body_bytes) {
+        controller.abort();
+        return Err(response_too_large(request.max_body_bytes));
+    }
+    let body = read_body(&response, request.max_body_bytes, &failure).await?;
+    if body.is_none() {
+        controller.abort();
+    }
+    let body = body.ok_or_else(|| response_too_large(request.max_body_bytes))?;
     Ok(RawResponse {
         status,
         retry_after,
         body,
     })
+}
+
+/// Reads the body as UTF-8 text (invalid bytes become U+FFFD, as `Response.text()` does), chunk
+/// by chunk so that a huge body is refused after `max` bytes rather than held in memory: `None`
+/// when it is longer. `failure` describes a failed read (timeout, abort, network).
+async fn read_body(
+    response: &JsValue,
+    max: usize,
+    failure: &dyn Fn(JsValue) -> Error,
+) -> Result<Option<String>, Error> {
+    let stream = Reflect::get(response, &"body".into()).map_err(failure)?;
+    if stream.is_null() || stream.is_undefined() {
+        // No body (204), or a custom fetch's object without a stream: its text() is all there is.
+        let text = Reflect::get(response, &"text".into())
+            .and_then(|f| f.dyn_into::<Function>())
+            .and_then(|f| f.call0(response))
+            .map_err(failure)?;
+        let text = JsFuture::from(Promise::resolve(&text))
+            .await
+            .map_err(failure)?;
+        let text = text
+            .as_string()
+            .ok_or_else(|| not_a_response("its text() is not a string"))?;
+        return Ok((text.len() <= max).then_some(text));
+    }
+    let reader = Reflect::get(&stream, &"getReader".into())
+        .and_then(|f| f.dyn_into::<Function>())
+        .and_then(|f| f.call0(&stream))
+        .map_err(failure)?;
+    let read = Reflect::get(&reader, &"read".into())
+        .and_then(|f| f.dyn_into::<Function>())
+        .map_err(failure)?;
+    let mut bytes = Vec::new();
+    loop {
+        let chunk = JsFuture::from(Promise::resolve(&read.call0(&reader).map_err(failure)?))
+            .await
+            .map_err(failure)?;
+        if Reflect::get(&chunk, &"done".into()).is_ok_and(|d| d.is_truthy()) {
+            break;
+        }
+        let value = Reflect::get(&chunk, &"value".into()).map_err(failure)?;
+        let part = value
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| not_a_response("its body stream yields something other than bytes"))?;
+        if bytes.len() + part.length() as usize > max {
+            let cancel =
+                Reflect::get(&reader, &"cancel".into()).and_then(|f| f.dyn_into::<Function>());
+            if let Ok(cancel) = cancel {
+                // Settles by itself; nothing waits for it.
+                let _ = cancel.call0(&reader);
+            }
+            return Ok(None);
+        }
+        let start = bytes.len();
+        bytes.resize(start + part.length() as usize, 0);
+        part.copy_to(&mut bytes[start..]);
+    }
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+fn not_a_response(what: &str) -> Error {
+    Error::new(
+        ErrorCode::InvalidResponse,
+        format!("fetch resolved to something that is not a Response: {what}"),
+    )
 }
 
 fn init(request: &HttpRequest<'_>, signal: &JsValue) -> Object {

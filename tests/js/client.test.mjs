@@ -450,6 +450,55 @@ test("a slow response past timeoutMs gives timeout (retried on a GET)", async ()
   assert.equal(calls.length, 1);
 });
 
+test("a huge body is refused with invalid_response, not read to the end, not retried", async () => {
+  const { fetch, calls } = countingFetch();
+  // Valid JSON (`[`, spaces, `]`): only the 4 MiB cap can refuse it.
+  await injectFaults({ huge_body_bytes: 5 * 1024 * 1024 });
+  const error = await rejectsWith(client({ fetch }).listConnections(), "invalid_response");
+  assert.match(error.message, /larger than 4194304 bytes/);
+  assert.equal(calls.length, 1);
+  // Without a Content-Length to go by, the streamed read stops at the cap too.
+  const chunked = (url, init) =>
+    globalThis.fetch(url, init).then((response) => new Response(response.body, { status: response.status }));
+  await injectFaults({ huge_body_bytes: 5 * 1024 * 1024 });
+  await rejectsWith(client({ fetch: chunked }).listConnections(), "invalid_response", "streamed");
+  // Just under the cap is fine.
+  await injectFaults({ huge_body_bytes: 4 * 1024 * 1024 });
+  assert.deepEqual(await client().listConnections(), []);
+});
+
+test("a slow body is read within timeoutMs, and past it is a timeout", async () => {
+  await injectFaults({ body_delay_ms: 300 });
+  assert.equal((await client({ timeoutMs: 5_000 }).listConnectionTypes()).length, 3);
+  await injectFaults({ body_delay_ms: 3_000 });
+  const slow = await timed(client({ timeoutMs: 500, maxRetries: 0 }).listConnectionTypes());
+  assert.equal(slow.error?.code, "timeout", String(slow.error));
+  assert.ok(slow.ms < 2_500, `${Math.round(slow.ms)} ms`);
+});
+
+test("a connection reset mid-body gives network; a GET is retried through it, a POST is not", async () => {
+  const { fetch, calls } = countingFetch();
+  await injectFaults({ reset_mid_body: true });
+  assert.equal((await client({ fetch }).listConnectionTypes()).length, 3);
+  assert.equal(calls.length, 2);
+  calls.length = 0;
+  await injectFaults({ reset_mid_body: true });
+  const error = await rejectsWith(client({ fetch }).createAuthLink({ connectionType: "ga4" }), "network");
+  assert.equal(error.retryable, true);
+  assert.equal(calls.length, 1);
+});
+
+test("a 429 storm: retries follow Retry-After up to maxRetries, then rate_limited with the wait", async () => {
+  const { fetch, calls } = countingFetch();
+  await injectFaults(...Array.from({ length: 5 }, () => ({ status: 429, retry_after_s: 1 })));
+  const storm = await timed(client({ fetch, maxRetries: 2 }).listConnections());
+  assert.equal(storm.error?.code, "rate_limited", String(storm.error));
+  assert.equal(storm.error.retryAfterMs, 1_000);
+  assert.equal(calls.length, 3);
+  assert.ok(storm.ms >= 2_000, `${Math.round(storm.ms)} ms: the Retry-After waits were not kept`);
+  assert.equal((await pendingFaults()).length, 2);
+});
+
 test("abort: mid-request, while waiting to retry, while polling, and before sending", async () => {
   const { fetch, calls } = countingFetch();
   const c = client({ fetch });

@@ -88,7 +88,16 @@ pub fn try_send(
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
         .and_then(|(_, v)| v.parse().ok())
-        .map_or(body.len(), |declared: usize| declared.min(body.len()));
+        .unwrap_or(body.len());
+    if length > body.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!(
+                "the connection closed after {} of {length} body bytes",
+                body.len()
+            ),
+        ));
+    }
     Ok(Raw {
         status,
         headers,

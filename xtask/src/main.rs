@@ -4,6 +4,7 @@
 //! and only checks), so a fresh machine needs nothing but Rust, Node and npm.
 
 mod cmd;
+mod fuzz;
 mod pkg;
 mod serve;
 mod test;
@@ -20,6 +21,9 @@ commands:
   sandbox [--port N] [flags]
                   run the local Markifact API sandbox on 127.0.0.1 (default port 8787;
                   flags: --api-key KEY, --allow-insecure-localhost; see sandbox/README.md)
+  fuzz [--seconds N]
+                  run every cargo-fuzz target for N seconds (default 60), seeded from the
+                  test vectors (installs nightly and cargo-fuzz when missing)
   pkg             build the npm package into pkg/ and pack it into target/npm/
   types           regenerate src/wasm/types.d.ts from the Rust types
   setup           only install the tools (wasm target, wasm-bindgen, npm tools, Chromium)";
@@ -28,12 +32,13 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(),
-        Some("demo") => parse_port(&args[1..], 8080).and_then(serve::demo),
+        Some("demo") => parse_number(&args[1..], "--port", 8080u16).and_then(serve::demo),
         Some("sandbox") => {
             let mut command = vec!["run", "--quiet", "-p", "markifact-sandbox", "--"];
             command.extend(args[1..].iter().map(String::as_str));
             cmd::cargo(&command).run()
         }
+        Some("fuzz") => parse_number(&args[1..], "--seconds", 60).and_then(fuzz::run),
         Some("pkg") => tools::ensure_build_tools().and_then(|_| pkg::build().map(|_| ())),
         Some("types") => cmd::cargo(&[
             "test",
@@ -56,12 +61,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn parse_port(args: &[String], default: u16) -> Result<u16, String> {
+/// The value of the one optional `--flag N` a command takes.
+fn parse_number<T: std::str::FromStr>(
+    args: &[String],
+    flag: &str,
+    default: T,
+) -> Result<T, String> {
     match args {
         [] => Ok(default),
-        [flag, value] if flag == "--port" => value
+        [given, value] if given == flag => value
             .parse()
-            .map_err(|_| format!("--port needs a number from 0 to 65535, got {value:?}")),
+            .map_err(|_| format!("{flag} needs a non-negative number in range, got {value:?}")),
         _ => Err(USAGE.to_string()),
     }
 }

@@ -2,7 +2,10 @@
 
 use crate::cmd::{self, root};
 use crate::tools::{self, CHROMEDRIVER, CHROMIUM};
-use crate::{pkg, serve};
+use crate::{fuzz, pkg, serve};
+
+/// Per fuzz target in the test run: enough to replay the seeds and explore a little.
+const FUZZ_SECONDS: u64 = 10;
 
 pub fn run() -> Result<(), String> {
     tools::ensure_build_tools()?;
@@ -16,6 +19,9 @@ pub fn run() -> Result<(), String> {
         "markifact-connect/typescript",
     ])
     .run()?;
+
+    step("fuzz: a short pass of every target (cargo xtask fuzz runs longer)");
+    fuzz::run(FUZZ_SECONDS)?;
 
     step("wasm: the JS bindings in Node");
     wasm_tests(false)?;

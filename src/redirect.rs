@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{quote, Error, ErrorCode, Result, Rule};
+use crate::validate::has_non_ascii_host;
 
 /// Longest redirect URL [`parse_redirect`] reads, in bytes of UTF-8 (16 KiB).
 pub const MAX_REDIRECT_INPUT_BYTES: usize = 16 * 1024;
@@ -191,6 +192,16 @@ pub fn parse_redirect(input: &str, options: ParseOptions<'_>) -> Result<Redirect
         )
         .with_field("url"));
     }
+    if has_non_ascii_host(input) {
+        return Err(Error::new(
+            ErrorCode::InvalidUrl,
+            format!(
+                "the redirect's host must be ASCII, in its punycode (xn--) form as browsers give it in location.href; got {}",
+                quote(input)
+            ),
+        )
+        .with_field("url"));
+    }
     let url = parse_http_url(input).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidUrl,
@@ -209,6 +220,9 @@ pub fn parse_redirect(input: &str, options: ParseOptions<'_>) -> Result<Redirect
 }
 
 fn parse_http_url(input: &str) -> Option<Url> {
+    if has_non_ascii_host(input) {
+        return None;
+    }
     Url::parse(input)
         .ok()
         .filter(|url| matches!(url.scheme(), "http" | "https"))

@@ -82,7 +82,7 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
     let authority = raw_authority(input);
     // The `url` crate here is built without Unicode IDNA (see README, "Size"), so a non-ASCII host
     // would only say "not a URL"; name the rule instead, after the scheme rule it also breaks.
-    if authority.is_some_and(|a| !is_ascii_host(a)) {
+    if has_non_ascii_host(input) {
         let scheme = &input[..input.find(':').unwrap_or(0)];
         return Err(if scheme.eq_ignore_ascii_case("https") {
             reject(
@@ -139,7 +139,18 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
             "redirect_url must not contain a #fragment (Markifact appends query parameters; browsers do not send fragments)".into(),
         ));
     }
-    Ok(url.into())
+    // The limit holds for what is sent: percent-encoding can triple a character's bytes.
+    let normalised: String = url.into();
+    if normalised.len() > MAX_REDIRECT_URL_BYTES {
+        return Err(reject(
+            Rule::TooLong,
+            format!(
+                "redirect_url is {} bytes long once normalised (percent-encoded); the limit is {MAX_REDIRECT_URL_BYTES} bytes",
+                normalised.len()
+            ),
+        ));
+    }
+    Ok(normalised)
 }
 
 /// The authority as written, before the URL parser maps it: the text after `scheme:` and the
@@ -158,6 +169,23 @@ fn raw_authority(input: &str) -> Option<&str> {
     };
     let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
     Some(&rest[..end])
+}
+
+/// Whether the URL's host, read the way the URL parser will read it (leading and trailing C0
+/// controls and spaces trimmed, tabs and newlines removed), has non-ASCII characters. Checked
+/// before parsing because the `url` crate hands such hosts to the IDNA backend the build
+/// resolved: refused without Unicode IDNA, and with `idna_adapter` 1.0 a debug assertion (a
+/// panic) for some of them.
+pub(crate) fn has_non_ascii_host(input: &str) -> bool {
+    let trimmed = input.trim_matches(|c: char| c <= ' ');
+    if trimmed.contains(['\t', '\n', '\r']) {
+        let cleaned: String = trimmed
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .collect();
+        return raw_authority(&cleaned).is_some_and(|a| !is_ascii_host(a));
+    }
+    raw_authority(trimmed).is_some_and(|a| !is_ascii_host(a))
 }
 
 /// Whether the host in a raw authority (after any `user@`) is ASCII, also counting percent-escapes

@@ -9,11 +9,18 @@
 //! - `validate_external_id.json`: `{name, input, error?: {code, rule}}` (no `error` means valid);
 //! - `context_header.json`: `{name, ids, expect | error: {code, field}}`;
 //! - `api_responses.json` (native only): `{name, endpoint, status, retryAfter?, body, error?: {code,
-//!   status?}}`, an API answer and how the endpoint's interpreter reads it (no `error`: a value).
+//!   status?}}`, an API answer and how the endpoint's interpreter reads it (no `error`: a value);
+//! - `hostile.json`: `{"parse_redirect": [...], "validate_redirect_url": [...],
+//!   "validate_external_id": [...]}`, hostile inputs, each section in exactly the shape of the file
+//!   of the same name and run by the same runner. Overlong inputs (near and over each cap) are
+//!   built in code by the `overlong_*` functions below rather than written into the file.
 //!
 //! Each runner checks every vector, prints the name of each failing one, then fails once.
 //! The wasm run of the same files is `tests/wasm.rs`.
 #![cfg(not(target_arch = "wasm32"))]
+
+#[path = "shared/overlong.rs"]
+mod overlong;
 
 use markifact_connect::{
     context_header, parse_redirect, validate_external_id, validate_redirect_url, Error,
@@ -26,6 +33,7 @@ const VALIDATE_REDIRECT_URL: &str = include_str!("vectors/validate_redirect_url.
 const VALIDATE_EXTERNAL_ID: &str = include_str!("vectors/validate_external_id.json");
 const CONTEXT_HEADER: &str = include_str!("vectors/context_header.json");
 const API_RESPONSES: &str = include_str!("vectors/api_responses.json");
+const HOSTILE: &str = include_str!("vectors/hostile.json");
 
 /// One vector: its object, and accessors that fail loudly on a malformed file.
 struct Vector<'a> {
@@ -72,16 +80,39 @@ impl<'a> Vector<'a> {
     }
 }
 
-/// Parses a vector file and checks its shape: an array of objects with unique names, only the
-/// given keys, and exactly one of `expect` / `error` (or at most `error` when `expect_key` is false).
+/// Parses a vector file: an array of objects.
+fn array(file: &'static str, json: &str) -> Vec<Map<String, Value>> {
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{file} is not an array of objects: {e}"))
+}
+
+/// The sections of `hostile.json`: an object holding exactly these arrays of objects.
+const HOSTILE_SECTIONS: [&str; 3] = [
+    "parse_redirect",
+    "validate_redirect_url",
+    "validate_external_id",
+];
+
+/// One section of `hostile.json`, an array in the shape of the vector file of the same name.
+fn hostile(section: &str) -> Vec<Map<String, Value>> {
+    let object: Map<String, Value> = serde_json::from_str(HOSTILE)
+        .unwrap_or_else(|e| panic!("hostile.json is not an object: {e}"));
+    let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    let mut want = HOSTILE_SECTIONS;
+    want.sort_unstable();
+    assert_eq!(keys, want, "hostile.json: unexpected sections");
+    serde_json::from_value(object[section].clone())
+        .unwrap_or_else(|e| panic!("hostile.json: {section} is not an array of objects: {e}"))
+}
+
+/// Checks the shape of a file's vectors: objects with unique names, only the given keys, and
+/// exactly one of `expect` / `error` (or at most `error` when `expect_key` is false).
 fn load(
     file: &'static str,
-    json: &str,
+    vectors: Vec<Map<String, Value>>,
     keys: &[&str],
     expect_key: bool,
 ) -> Vec<Map<String, Value>> {
-    let vectors: Vec<Map<String, Value>> = serde_json::from_str(json)
-        .unwrap_or_else(|e| panic!("{file} is not an array of objects: {e}"));
     assert!(!vectors.is_empty(), "{file} holds no vectors");
     let mut names = std::collections::HashSet::new();
     for object in &vectors {
@@ -169,9 +200,20 @@ fn run(
     json: &str,
     keys: &[&str],
     expect_key: bool,
+    call: impl FnMut(&Vector<'_>) -> Result<Value, Error>,
+) {
+    run_vectors(file, array(file, json), keys, expect_key, call);
+}
+
+/// [`run`], over vectors already parsed (a section of `hostile.json`, or vectors built in code).
+fn run_vectors(
+    file: &'static str,
+    vectors: Vec<Map<String, Value>>,
+    keys: &[&str],
+    expect_key: bool,
     mut call: impl FnMut(&Vector<'_>) -> Result<Value, Error>,
 ) {
-    let vectors = load(file, json, keys, expect_key);
+    let vectors = load(file, vectors, keys, expect_key);
     let mut failures = Vec::new();
     for object in &vectors {
         let vector = Vector { file, object };
@@ -190,28 +232,22 @@ fn run(
     eprintln!("{file}: all {} vectors passed", vectors.len());
 }
 
-#[test]
-fn parse_redirect_vectors() {
-    run(
-        "parse_redirect.json",
-        PARSE_REDIRECT,
-        &["url", "redirectUrl"],
-        true,
-        |v| {
-            let options = ParseOptions {
-                redirect_url: v.opt_str("redirectUrl"),
-            };
-            parse_redirect(v.str("url"), options)
-                .map(|result| serde_json::to_value(result).expect("a RedirectResult serialises"))
-        },
-    );
+/// The `parse_redirect.json` runner, for that file and for vectors of the same shape elsewhere.
+fn run_parse_redirect(file: &'static str, vectors: Vec<Map<String, Value>>) {
+    run_vectors(file, vectors, &["url", "redirectUrl"], true, |v| {
+        let options = ParseOptions {
+            redirect_url: v.opt_str("redirectUrl"),
+        };
+        parse_redirect(v.str("url"), options)
+            .map(|result| serde_json::to_value(result).expect("a RedirectResult serialises"))
+    });
 }
 
-#[test]
-fn validate_redirect_url_vectors() {
-    run(
-        "validate_redirect_url.json",
-        VALIDATE_REDIRECT_URL,
+/// The `validate_redirect_url.json` runner.
+fn run_validate_redirect_url(file: &'static str, vectors: Vec<Map<String, Value>>) {
+    run_vectors(
+        file,
+        vectors,
         &["input", "allowInsecureLocalhost"],
         true,
         |v| {
@@ -223,14 +259,79 @@ fn validate_redirect_url_vectors() {
     );
 }
 
+/// The `validate_external_id.json` runner.
+fn run_validate_external_id(file: &'static str, vectors: Vec<Map<String, Value>>) {
+    run_vectors(file, vectors, &["input"], false, |v| {
+        validate_external_id(v.str("input")).map(|()| Value::Null)
+    });
+}
+
+#[test]
+fn parse_redirect_vectors() {
+    let file = "parse_redirect.json";
+    run_parse_redirect(file, array(file, PARSE_REDIRECT));
+}
+
+#[test]
+fn validate_redirect_url_vectors() {
+    let file = "validate_redirect_url.json";
+    run_validate_redirect_url(file, array(file, VALIDATE_REDIRECT_URL));
+}
+
 #[test]
 fn validate_external_id_vectors() {
-    run(
-        "validate_external_id.json",
-        VALIDATE_EXTERNAL_ID,
-        &["input"],
-        false,
-        |v| validate_external_id(v.str("input")).map(|()| Value::Null),
+    let file = "validate_external_id.json";
+    run_validate_external_id(file, array(file, VALIDATE_EXTERNAL_ID));
+}
+
+#[test]
+fn hostile_parse_redirect_vectors() {
+    run_parse_redirect("hostile.json parse_redirect", hostile("parse_redirect"));
+}
+
+#[test]
+fn hostile_validate_redirect_url_vectors() {
+    run_validate_redirect_url(
+        "hostile.json validate_redirect_url",
+        hostile("validate_redirect_url"),
+    );
+}
+
+#[test]
+fn hostile_validate_external_id_vectors() {
+    run_validate_external_id(
+        "hostile.json validate_external_id",
+        hostile("validate_external_id"),
+    );
+}
+
+/// A vector built in code, in the shape of the vector files.
+fn vector(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(object) => object,
+        other => panic!("a vector must be an object: {other}"),
+    }
+}
+
+#[test]
+fn overlong_inputs() {
+    run_parse_redirect(
+        "overlong parse_redirect",
+        overlong::parse_redirect().into_iter().map(vector).collect(),
+    );
+    run_validate_redirect_url(
+        "overlong validate_redirect_url",
+        overlong::validate_redirect_url()
+            .into_iter()
+            .map(vector)
+            .collect(),
+    );
+    run_validate_external_id(
+        "overlong validate_external_id",
+        overlong::validate_external_id()
+            .into_iter()
+            .map(vector)
+            .collect(),
     );
 }
 
@@ -290,15 +391,27 @@ fn vector_errors_use_known_codes_and_rules() {
         .iter()
         .map(|r| r.as_str())
         .collect();
-    for (file, json) in [
+    let mut files: Vec<(String, Vec<Value>)> = [
         ("parse_redirect.json", PARSE_REDIRECT),
         ("validate_redirect_url.json", VALIDATE_REDIRECT_URL),
         ("validate_external_id.json", VALIDATE_EXTERNAL_ID),
         ("context_header.json", CONTEXT_HEADER),
         ("api_responses.json", API_RESPONSES),
-    ] {
-        let vectors: Vec<Value> = serde_json::from_str(json).expect("valid JSON");
-        for vector in &vectors {
+    ]
+    .into_iter()
+    .map(|(file, json)| {
+        (
+            file.to_owned(),
+            serde_json::from_str(json).expect("valid JSON"),
+        )
+    })
+    .collect();
+    for section in HOSTILE_SECTIONS {
+        let vectors = hostile(section).into_iter().map(Value::Object).collect();
+        files.push((format!("hostile.json {section}"), vectors));
+    }
+    for (file, vectors) in &files {
+        for vector in vectors {
             if let Some(error) = vector.get("error") {
                 let code = error["code"].as_str().unwrap_or_default();
                 assert!(

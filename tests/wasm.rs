@@ -1,7 +1,14 @@
 //! The JavaScript API in a real JS engine: every shared vector through the wasm bindings, plus
 //! hostile argument types. Runs in Node and in headless Chromium (`cargo xtask test` runs both;
 //! WASM_BINDGEN_USE_BROWSER=1 selects the browser).
+//!
+//! The hostile corpus (`vectors/hostile.json`, and the overlong inputs built in code as in
+//! `tests/vectors.rs`) also checks, after every input, that the instance still answers a known-good
+//! call exactly: a Rust panic in wasm traps and leaves the instance unusable.
 #![cfg(target_arch = "wasm32")]
+
+#[path = "shared/overlong.rs"]
+mod overlong;
 
 use js_sys::{Array, Object, Reflect, JSON};
 use markifact_connect::wasm;
@@ -39,23 +46,36 @@ fn options<T: JsCast>(pairs: &[(&str, &Value)]) -> Option<T> {
 /// Checks an outcome against a vector's `expect` or `error`. Vectors name fields the Rust way;
 /// `renames` maps them to the JS argument names (`redirect_url` -> `redirectUrl`).
 fn check(name: &str, vector: &Value, outcome: Result<JsValue, JsValue>, renames: &[(&str, &str)]) {
+    if let Some(difference) = difference(vector, outcome, renames) {
+        panic!("{name}: {difference}");
+    }
+}
+
+/// [`check`], returning the difference instead of panicking.
+fn difference(
+    vector: &Value,
+    outcome: Result<JsValue, JsValue>,
+    renames: &[(&str, &str)],
+) -> Option<String> {
     match (outcome, vector.get("error")) {
         (Ok(value), None) => {
-            if let Some(expected) = vector.get("expect") {
-                assert_eq!(&to_value(&value), expected, "{name}");
-            }
+            let expected = vector.get("expect")?;
+            let got = to_value(&value);
+            (&got != expected).then(|| format!("expected {expected}, got {got}"))
         }
         (Err(error), Some(expected)) => {
-            assert!(
-                error.is_instance_of::<js_sys::Error>(),
-                "{name}: not an Error"
-            );
+            if !error.is_instance_of::<js_sys::Error>() {
+                return Some(format!("not an Error: {error:?}"));
+            }
             let get = |key: &str| {
                 Reflect::get(&error, &JsValue::from_str(key))
                     .unwrap()
                     .as_string()
             };
-            assert_eq!(get("name").as_deref(), Some("MarkifactError"), "{name}");
+            if get("name").as_deref() != Some("MarkifactError") {
+                return Some(format!("not a MarkifactError: {error:?}"));
+            }
+            let mut differences = Vec::new();
             for key in ["code", "field", "rule"] {
                 if let Some(want) = expected.get(key).and_then(Value::as_str) {
                     let want = renames
@@ -64,12 +84,15 @@ fn check(name: &str, vector: &Value, outcome: Result<JsValue, JsValue>, renames:
                             want.strip_prefix(from).map(|rest| format!("{to}{rest}"))
                         })
                         .unwrap_or_else(|| want.to_string());
-                    assert_eq!(get(key), Some(want), "{name}: {key}");
+                    if get(key).as_deref() != Some(want.as_str()) {
+                        differences.push(format!("{key} {:?} (want {want:?})", get(key)));
+                    }
                 }
             }
+            (!differences.is_empty()).then(|| differences.join(", "))
         }
-        (Ok(value), Some(_)) => panic!("{name}: expected an error, got {:?}", to_value(&value)),
-        (Err(error), None) => panic!("{name}: unexpected error {error:?}"),
+        (Ok(value), Some(_)) => Some(format!("expected an error, got {}", to_value(&value))),
+        (Err(error), None) => Some(format!("unexpected error {error:?}")),
     }
 }
 
@@ -77,33 +100,151 @@ fn name(vector: &Value) -> &str {
     vector["name"].as_str().unwrap_or("?")
 }
 
+/// How the vectors of each shape are run through the bindings, and how their fields are renamed.
+type Call = fn(&Value) -> Result<JsValue, JsValue>;
+const PARSE_REDIRECT: (Call, &[(&str, &str)]) =
+    (call_parse_redirect, &[("redirect_url", "redirectUrl")]);
+const VALIDATE_REDIRECT_URL: (Call, &[(&str, &str)]) = (
+    call_validate_redirect_url,
+    &[("redirect_url", "redirectUrl")],
+);
+const VALIDATE_EXTERNAL_ID: (Call, &[(&str, &str)]) =
+    (call_validate_external_id, &[("external_id", "externalId")]);
+
+fn call_parse_redirect(v: &Value) -> Result<JsValue, JsValue> {
+    let opts = options(&[("redirectUrl", v.get("redirectUrl").unwrap_or(&Value::Null))]);
+    wasm::parse_redirect(js(&v["url"]), opts)
+}
+
+fn call_validate_redirect_url(v: &Value) -> Result<JsValue, JsValue> {
+    let opts = options(&[(
+        "allowInsecureLocalhost",
+        v.get("allowInsecureLocalhost").unwrap_or(&Value::Null),
+    )]);
+    wasm::validate_redirect_url(js(&v["input"]), opts).map(JsValue::from)
+}
+
+fn call_validate_external_id(v: &Value) -> Result<JsValue, JsValue> {
+    wasm::validate_external_id(js(&v["input"])).map(|()| JsValue::UNDEFINED)
+}
+
 #[wasm_bindgen_test]
 fn parse_redirect_vectors() {
+    let (call, renames) = PARSE_REDIRECT;
     for v in vectors(include_str!("vectors/parse_redirect.json")) {
-        let opts = options(&[("redirectUrl", v.get("redirectUrl").unwrap_or(&Value::Null))]);
-        let outcome = wasm::parse_redirect(js(&v["url"]), opts);
-        check(name(&v), &v, outcome, &[("redirect_url", "redirectUrl")]);
+        check(name(&v), &v, call(&v), renames);
     }
 }
 
 #[wasm_bindgen_test]
 fn validate_redirect_url_vectors() {
+    let (call, renames) = VALIDATE_REDIRECT_URL;
     for v in vectors(include_str!("vectors/validate_redirect_url.json")) {
-        let opts = options(&[(
-            "allowInsecureLocalhost",
-            v.get("allowInsecureLocalhost").unwrap_or(&Value::Null),
-        )]);
-        let outcome = wasm::validate_redirect_url(js(&v["input"]), opts).map(JsValue::from);
-        check(name(&v), &v, outcome, &[("redirect_url", "redirectUrl")]);
+        check(name(&v), &v, call(&v), renames);
     }
 }
 
 #[wasm_bindgen_test]
 fn validate_external_id_vectors() {
+    let (call, renames) = VALIDATE_EXTERNAL_ID;
     for v in vectors(include_str!("vectors/validate_external_id.json")) {
-        let outcome = wasm::validate_external_id(js(&v["input"])).map(|()| JsValue::UNDEFINED);
-        check(name(&v), &v, outcome, &[("external_id", "externalId")]);
+        check(name(&v), &v, call(&v), renames);
     }
+}
+
+/// One section of `hostile.json` (same shape as the vector file of the same name).
+fn hostile(section: &str) -> Vec<Value> {
+    let mut file: serde_json::Map<String, Value> =
+        serde_json::from_str(include_str!("vectors/hostile.json")).expect("hostile.json is JSON");
+    match file.remove(section) {
+        Some(Value::Array(vectors)) if !vectors.is_empty() => vectors,
+        other => panic!("hostile.json: {section} is not a non-empty array: {other:?}"),
+    }
+}
+
+/// The "survives" check: a known-good redirect still parses to exactly its result. After a Rust
+/// panic the instance is unusable and this call throws or traps.
+fn instance_survives() -> Option<String> {
+    let url = "https://app.example.com/cb?session_id=abc&status=success&connection_type=ga4\
+               &connection_id=c_1&external_id=u_42";
+    let want = serde_json::json!({
+        "status": "success", "connectionType": "ga4", "connectionId": "c_1",
+        "externalId": "u_42", "appParams": [["session_id", "abc"]],
+    });
+    match wasm::parse_redirect(JsValue::from_str(url), None) {
+        Ok(value) if to_value(&value) == want => None,
+        Ok(value) => Some(format!(
+            "the known-good redirect now gives {}",
+            to_value(&value)
+        )),
+        Err(error) => Some(format!("the known-good redirect now fails: {error:?}")),
+    }
+}
+
+/// Runs hostile vectors through the bindings, checking each outcome and then that the instance
+/// still answers correctly; fails once, naming every failing vector.
+fn run_hostile(label: &str, vectors: Vec<Value>, (call, renames): (Call, &[(&str, &str)])) {
+    let mut failures = Vec::new();
+    for v in &vectors {
+        let mut problems: Vec<String> = difference(v, call(v), renames).into_iter().collect();
+        problems.extend(instance_survives().map(|p| format!("after it, {p}")));
+        if !problems.is_empty() {
+            failures.push(format!("{}: {}", name(v), problems.join("; ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{label}: {} of {} vectors failed:\n  {}",
+        failures.len(),
+        vectors.len(),
+        failures.join("\n  ")
+    );
+}
+
+#[wasm_bindgen_test]
+fn hostile_parse_redirect_vectors() {
+    run_hostile(
+        "hostile.json parse_redirect",
+        hostile("parse_redirect"),
+        PARSE_REDIRECT,
+    );
+}
+
+#[wasm_bindgen_test]
+fn hostile_validate_redirect_url_vectors() {
+    run_hostile(
+        "hostile.json validate_redirect_url",
+        hostile("validate_redirect_url"),
+        VALIDATE_REDIRECT_URL,
+    );
+}
+
+#[wasm_bindgen_test]
+fn hostile_validate_external_id_vectors() {
+    run_hostile(
+        "hostile.json validate_external_id",
+        hostile("validate_external_id"),
+        VALIDATE_EXTERNAL_ID,
+    );
+}
+
+#[wasm_bindgen_test]
+fn overlong_inputs() {
+    run_hostile(
+        "overlong parse_redirect",
+        overlong::parse_redirect(),
+        PARSE_REDIRECT,
+    );
+    run_hostile(
+        "overlong validate_redirect_url",
+        overlong::validate_redirect_url(),
+        VALIDATE_REDIRECT_URL,
+    );
+    run_hostile(
+        "overlong validate_external_id",
+        overlong::validate_external_id(),
+        VALIDATE_EXTERNAL_ID,
+    );
 }
 
 #[wasm_bindgen_test]

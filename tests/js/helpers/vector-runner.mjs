@@ -147,6 +147,17 @@ export function runVectors(api, files) {
   return report;
 }
 
+/**
+ * The vector files with the hostile inputs of `hostile.json` (`{parse_redirect: [...], ...}`, the
+ * same shapes) appended: run after the ordinary vectors, a panic on one of them (which kills the
+ * wasm instance) also fails every vector that follows.
+ */
+export function withHostile(files, hostile) {
+  const merged = {};
+  for (const name of VECTOR_FILES) merged[name] = [...(files[name] ?? []), ...(hostile?.[name] ?? [])];
+  return merged;
+}
+
 /** A short text of a report's failures, for assertion messages. */
 export function describeFailures(report) {
   return report.failures.map((f) => `${f.file} / ${f.name}: ${f.problem}`).join("\n");

@@ -4,9 +4,9 @@ import { copyFileSync, readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { VECTORS_DIR } from "./env.mjs";
-import { VECTOR_FILES, describeFailures } from "./vector-runner.mjs";
+import { VECTOR_FILES, describeFailures, withHostile } from "./vector-runner.mjs";
 
-/** `{ parse_redirect: [...], ... }` from tests/vectors/ (or MARKIFACT_VECTORS_DIR). */
+/** `{ parse_redirect: [...], ... }` from tests/vectors/ (or MARKIFACT_VECTORS_DIR), hostile inputs included. */
 export function loadVectors() {
   const files = {};
   for (const name of VECTOR_FILES) {
@@ -15,7 +15,8 @@ export function loadVectors() {
     files[name] = JSON.parse(readFileSync(file, "utf8"));
     assert.ok(Array.isArray(files[name]) && files[name].length > 0, `${file} is not a non-empty array`);
   }
-  return files;
+  const hostile = JSON.parse(readFileSync(path.join(VECTORS_DIR, "hostile.json"), "utf8"));
+  return withHostile(files, hostile);
 }
 
 /** Copies the runner (which imports nothing) into `dir` as vector-runner.mjs. */

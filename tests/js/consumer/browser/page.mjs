@@ -3,7 +3,7 @@
 // server and a few browser-side checks, and leaves the report in `window.__report`.
 import * as api from "markifact-connect";
 import { parseRedirect, contextHeader, MarkifactError } from "markifact-connect";
-import { runVectors, checkList, assert, VECTOR_FILES } from "/vector-runner.mjs";
+import { runVectors, checkList, assert, VECTOR_FILES, withHostile } from "/vector-runner.mjs";
 
 const { checks, check } = checkList();
 function codeOf(fn) {
@@ -23,7 +23,8 @@ try {
     if (!response.ok) throw new Error(`/vectors/${name}.json: HTTP ${response.status}`);
     files[name] = await response.json();
   }
-  const vectors = runVectors(api, files);
+  const hostile = await fetch("/vectors/hostile.json").then((r) => (r.ok ? r.json() : Promise.reject(new Error(`/vectors/hostile.json: HTTP ${r.status}`))));
+  const vectors = runVectors(api, withHostile(files, hostile));
 
   check("parses a redirect like location.href", () => {
     const href = `${location.origin}/cb?session=s1&status=success&connection_type=meta_ads&connection_id=c_browser`;

@@ -576,6 +576,20 @@ test("wrangler deploy --dry-run bundles the example (the wasm as a module, no se
   assert.match(result.stdout, /env\.CONNECT_KV/);
 });
 
+test("a misconfigured Worker answers a coded 500 naming the setting (and the helper reports it)", { timeout: 120_000 }, async () => {
+  await assert.rejects(
+    startWorker({ tarball: tarball(), sandboxUrl: sandboxUrl(), sessionSecret: "too-short", name: "worker-misconfigured" }),
+    (error) => {
+      assert.match(error.message, /answers 500/);
+      const body = JSON.parse(error.message.slice(error.message.indexOf("{")));
+      assert.equal(body.error.code, "server_misconfigured");
+      assert.match(body.error.message, /SESSION_SECRET must be at least 32 characters/);
+      assert.doesNotMatch(error.message, /too-short/, "the secret's value is not echoed");
+      return true;
+    },
+  );
+});
+
 test("workerd logged no uncaught error", () => {
   assert.doesNotMatch(worker.output(), /Uncaught|\[ERROR\]|✘|internal:/, worker.output());
 });

@@ -18,10 +18,13 @@ export function loadConfig(env) {
     env.MARKIFACT_BASE_URL,
     env.ALLOW_INSECURE_LOCALHOST,
   ]);
-  if (cached.key === key && env.CONNECT_KV === cached.config.kv) return cached.config;
-  const config = buildConfig(env);
-  cached = { key, config };
-  return config;
+  if (cached.key !== key) cached = { key, config: buildConfig(env) };
+  const kv = env.CONNECT_KV;
+  if (!kv || typeof kv.get !== "function") {
+    throw misconfigured("the KV namespace binding CONNECT_KV is missing");
+  }
+  // The KV binding is taken from each request's env; the rest (and the client) is reused.
+  return { ...cached.config, kv };
 }
 
 function buildConfig(env) {
@@ -33,10 +36,6 @@ function buildConfig(env) {
   if (typeof sessionSecret !== "string" || sessionSecret.length < MIN_SECRET_LENGTH) {
     throw misconfigured(`the secret SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
   }
-  const kv = env.CONNECT_KV;
-  if (!kv || typeof kv.get !== "function") {
-    throw misconfigured("the KV namespace binding CONNECT_KV is missing");
-  }
   const insecure = env.ALLOW_INSECURE_LOCALHOST ?? "false";
   if (insecure !== "true" && insecure !== "false") {
     throw misconfigured('ALLOW_INSECURE_LOCALHOST must be "true" or "false"');
@@ -47,7 +46,7 @@ function buildConfig(env) {
 
   let client;
   try {
-    // Held per isolate: the client keeps only settings, each call uses the global fetch.
+    // Held per isolate: the client keeps only settings; each call makes its own fetch.
     client = createClient({ apiKey, baseUrl, allowInsecureLocalhost });
   } catch (error) {
     throw misconfigured(`MARKIFACT_BASE_URL is not usable: ${error?.message ?? error}`);
@@ -56,7 +55,6 @@ function buildConfig(env) {
     appOrigin,
     secure: appOrigin.startsWith("https:"),
     sessionSecret,
-    kv,
     client,
   };
 }

@@ -461,10 +461,8 @@ test("no open redirect: no input moves the Location off APP_ORIGIN/callback.html
   const state = stateOf(denied.href);
   const evil = ["//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"];
 
-  const responses = [];
   const check = async (label, target, expectRedirect) => {
     const response = await b.request(target);
-    responses.push([label, response]);
     const location = response.headers.get("location");
     if (expectRedirect) assert.equal(response.status, 303, `${label}: ${response.text}`);
     if (location !== null) {
@@ -501,7 +499,6 @@ test("no open redirect: no input moves the Location off APP_ORIGIN/callback.html
   // The same callback with the genuine Host goes through, to APP_ORIGIN.
   const genuine = await check("genuine", `${denied.pathname}${denied.search}`, true);
   assert.equal(genuine.headers.get("location"), appPage({ status: "error", connection_type: "ga4", error: "The user denied access" }));
-  assert.ok(responses.length >= 13);
 });
 
 test("CSRF: POST without JSON or from another origin is 403; DELETE from another origin is 403", async () => {

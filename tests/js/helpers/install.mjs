@@ -8,8 +8,9 @@ import { runOk } from "./proc.mjs";
 /**
  * Creates tests/js/.work/<name>/ with a package.json (plus `packageJson` fields), runs
  * `npm install <tarball>` there and returns the folder. Offline: the package has no dependencies.
+ * The tarball is MARKIFACT_TARBALL unless `options.tarball` names another.
  */
-export async function consumerWithTarball(name, packageJson = {}) {
+export async function consumerWithTarball(name, packageJson = {}, { tarball: file = tarball() } = {}) {
   const dir = freshDir(name);
   writeFileSync(
     path.join(dir, "package.json"),
@@ -17,7 +18,7 @@ export async function consumerWithTarball(name, packageJson = {}) {
   );
   await runOk(
     "npm",
-    ["install", "--no-audit", "--no-fund", "--no-update-notifier", "--offline", "--loglevel=error", tarball()],
+    ["install", "--no-audit", "--no-fund", "--no-update-notifier", "--offline", "--loglevel=error", file],
     { cwd: dir, timeout: 120_000 },
   );
   const installed = path.join(dir, "node_modules", "markifact-connect", "package.json");
@@ -25,7 +26,7 @@ export async function consumerWithTarball(name, packageJson = {}) {
   const dependencies = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).dependencies ?? {};
   if (!dependencies["markifact-connect"]) throw new Error("npm install did not record markifact-connect in package.json");
   // What was installed is the tarball under test, not something from npm's cache.
-  const packed = spawnSync("tar", ["-xzOf", tarball(), "package/markifact_connect_bg.wasm"], {
+  const packed = spawnSync("tar", ["-xzOf", file, "package/markifact_connect_bg.wasm"], {
     timeout: 30_000,
     maxBuffer: 64 * 1024 * 1024,
   });

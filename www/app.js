@@ -8,7 +8,7 @@ const sections = [...document.querySelectorAll("section[data-tool]")];
 
 try {
   const tools = await Promise.all(sections.map((section) => import(`./tools/${section.dataset.tool}.js`)));
-  tools.forEach((tool, index) => tool.mount(sections[index]));
+  await Promise.all(tools.map((tool, index) => tool.mount(sections[index])));
   status.textContent = "Ready: markifact-connect is loaded (WebAssembly). Results update as you type.";
   document.body.dataset.state = "ready";
 } catch (error) {

@@ -37,8 +37,8 @@ export interface FetchInit {
   headers: Record<string, string>;
   body?: string;
   signal: AbortSignalLike;
-  /** The API never redirects; following a redirect could carry the key elsewhere. */
-  redirect: "error";
+  /** The API never redirects: a redirect is handed back unfollowed and reported (it could carry the key elsewhere). */
+  redirect: "manual";
 }
 /** The part of a `Response` the client reads. */
 export interface FetchResponse {

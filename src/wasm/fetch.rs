@@ -166,11 +166,31 @@ async fn send(
     let response = JsFuture::from(Promise::resolve(&promise))
         .await
         .map_err(failure)?;
+    // A browser hides a redirect it did not follow as an "opaqueredirect" with status 0.
+    let opaque = Reflect::get(&response, &"type".into())
+        .is_ok_and(|t| t.as_string().as_deref() == Some("opaqueredirect"));
     let status = Reflect::get(&response, &"status".into())
         .ok()
         .and_then(|s| s.as_f64())
-        .filter(|s| (100.0..=999.0).contains(s) && s.fract() == 0.0)
+        .filter(|s| (0.0..=999.0).contains(s) && s.fract() == 0.0)
         .ok_or_else(|| not_a_response("it has no HTTP status"))? as u16;
+    if opaque || (300..400).contains(&status) {
+        controller.abort();
+        let refused = |what: String| {
+            Error::new(
+                ErrorCode::InvalidResponse,
+                format!("the API answered with a redirect{what}, which the client does not follow (it could carry the API key elsewhere); check baseUrl"),
+            )
+        };
+        return Err(if opaque {
+            refused(String::new())
+        } else {
+            refused(format!(" (HTTP {status})")).with_status(status)
+        });
+    }
+    if status < 100 {
+        return Err(not_a_response("its HTTP status is below 100"));
+    }
     let retry_after = header(&response, "retry-after");
     let declared = header(&response, "content-length").and_then(|n| n.trim().parse::<usize>().ok());
     if declared.is_some_and(|n| n > request.max_body_bytes) {
@@ -274,8 +294,9 @@ fn init(request: &HttpRequest<'_>, signal: &JsValue) -> Object {
         set(&init, "body", &body.into());
     }
     set(&init, "signal", signal);
-    // Markifact's API never redirects; following one could carry the key elsewhere.
-    set(&init, "redirect", &"error".into());
+    // Markifact's API never redirects, and following one could carry the key elsewhere. "manual"
+    // hands the redirect back unfollowed (workerd refuses "error"); `send` then reports it.
+    set(&init, "redirect", &"manual".into());
     init
 }
 

@@ -6,6 +6,7 @@
 import { test, before, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
+import { createServer } from "node:http";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -465,6 +466,29 @@ test("a huge body is refused with invalid_response, not read to the end, not ret
   // Just under the cap is fine.
   await injectFaults({ huge_body_bytes: 4 * 1024 * 1024 });
   assert.deepEqual(await client().listConnections(), []);
+});
+
+test("a redirect from the API is not followed: invalid_response, and the key goes nowhere else", async () => {
+  // A stand-in API that redirects every request to a second server, which records what it gets.
+  const seen = [];
+  const elsewhere = createServer((req, res) => {
+    seen.push(req.headers.authorization);
+    res.end("[]");
+  });
+  const redirecting = createServer((req, res) => {
+    res.writeHead(307, { location: `http://127.0.0.1:${elsewhere.address().port}${req.url}` });
+    res.end();
+  });
+  await Promise.all([elsewhere, redirecting].map((s) => new Promise((resolve) => s.listen(0, "127.0.0.1", resolve))));
+  try {
+    const c = client({ baseUrl: `http://127.0.0.1:${redirecting.address().port}`, maxRetries: 0 });
+    const error = await rejectsWith(c.listConnections(), "invalid_response");
+    assert.equal(error.status, 307);
+    assert.match(error.message, /redirect/);
+    assert.deepEqual(seen, [], "the redirect was followed");
+  } finally {
+    await Promise.all([elsewhere, redirecting].map((s) => new Promise((resolve) => s.close(resolve))));
+  }
 });
 
 test("a slow body is read within timeoutMs, and past it is a timeout", async () => {

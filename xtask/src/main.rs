@@ -4,6 +4,7 @@
 //! and only checks), so a fresh machine needs nothing but Rust, Node and npm.
 
 mod cmd;
+mod demo;
 mod fuzz;
 mod pkg;
 mod serve;
@@ -17,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   test            install what is missing, then run every test (native, wasm in Node and
                   Chromium, the packed npm package in Node, Chromium, Vite and workerd)
-  demo [--port N] build the package and serve the demo (www/) on 127.0.0.1 (default port 8080)
+  demo [--port N] build the package, start the sandbox and the Worker callback handler
+                  (workerd), and serve the demo (www/) on 127.0.0.1 (default port 8080)
   sandbox [--port N] [flags]
                   run the local Markifact API sandbox on 127.0.0.1 (default port 8787;
                   flags: --api-key KEY, --allow-insecure-localhost; see sandbox/README.md)
@@ -32,7 +34,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(),
-        Some("demo") => parse_number(&args[1..], "--port", 8080u16).and_then(serve::demo),
+        Some("demo") => parse_number(&args[1..], "--port", 8080u16).and_then(demo::run),
         Some("sandbox") => {
             let mut command = vec!["run", "--quiet", "-p", "markifact-sandbox", "--"];
             command.extend(args[1..].iter().map(String::as_str));

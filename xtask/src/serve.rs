@@ -1,54 +1,75 @@
 //! A small static file server on 127.0.0.1 for the demo (www/ at `/`, the built package at
 //! `/pkg/`), also started by the tests. GET and HEAD only; nothing outside those two folders.
+//! `/api/` and `/oauth/` go to the demo's Worker once [`Server::proxy_to`] names it, so the page,
+//! its API and the OAuth callback share one origin (and the Worker's session cookie).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::cmd::root;
-use crate::{pkg, tools};
 
-/// `cargo xtask demo`: build the package, then serve until interrupted.
-pub fn demo(port: u16) -> Result<(), String> {
-    tools::ensure_build_tools()?;
-    pkg::build()?;
-    let addr = start(port)?;
-    println!("markifact-connect demo: http://{addr}/  (Ctrl-C to stop)");
-    loop {
-        std::thread::park();
+/// Paths served by the Worker rather than from disk.
+const PROXIED_PREFIXES: [&str; 2] = ["/api/", "/oauth/"];
+
+/// A running server: its address, and where it forwards Worker paths.
+pub struct Server {
+    pub addr: SocketAddr,
+    upstream: Arc<OnceLock<SocketAddr>>,
+}
+
+impl Server {
+    /// Forwards `/api/` and `/oauth/` to the Worker at `upstream` from now on.
+    pub fn proxy_to(&self, upstream: SocketAddr) {
+        let _ = self.upstream.set(upstream);
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
     }
 }
 
-/// Starts serving in a background thread and returns the bound address (port 0 picks one).
-pub fn start(port: u16) -> Result<SocketAddr, String> {
+/// Starts serving in a background thread (port 0 picks one).
+pub fn start(port: u16) -> Result<Server, String> {
     let listener = TcpListener::bind(("127.0.0.1", port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let upstream: Arc<OnceLock<SocketAddr>> = Arc::default();
+    let shared = upstream.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
+            let upstream = shared.get().copied();
             std::thread::spawn(move || {
                 // A broken connection only affects its own request.
-                let _ = handle(stream);
+                let _ = handle(stream, upstream);
             });
         }
     });
-    Ok(addr)
+    Ok(Server { addr, upstream })
 }
 
-fn handle(mut stream: TcpStream) -> std::io::Result<()> {
+fn handle(mut stream: TcpStream, upstream: Option<SocketAddr>) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
+    let mut headers = Vec::new();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
         }
+        headers.push(header);
     }
     let mut parts = request_line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+    if let Some(upstream) =
+        upstream.filter(|_| PROXIED_PREFIXES.iter().any(|p| target.starts_with(p)))
+    {
+        return forward(&mut stream, &mut reader, &request_line, &headers, upstream);
+    }
     if method != "GET" && method != "HEAD" {
         return respond(
             &mut stream,
@@ -59,17 +80,8 @@ fn handle(mut stream: TcpStream) -> std::io::Result<()> {
         );
     }
     let path = target.split(['?', '#']).next().unwrap_or("/");
-    match resolve(path) {
-        Some(file) => match std::fs::read(&file) {
-            Ok(body) => respond(&mut stream, "200 OK", mime(&file), &body, method),
-            Err(_) => respond(
-                &mut stream,
-                "404 Not Found",
-                "text/plain",
-                b"not found",
-                method,
-            ),
-        },
+    match resolve(path).and_then(|file| std::fs::read(&file).ok().map(|body| (file, body))) {
+        Some((file, body)) => respond(&mut stream, "200 OK", mime(&file), &body, method),
         None => respond(
             &mut stream,
             "404 Not Found",
@@ -78,6 +90,42 @@ fn handle(mut stream: TcpStream) -> std::io::Result<()> {
             method,
         ),
     }
+}
+
+/// Relays one request to the Worker and its whole response back (one request per connection).
+fn forward(
+    client: &mut TcpStream,
+    body: &mut impl Read,
+    request_line: &str,
+    headers: &[String],
+    upstream: SocketAddr,
+) -> std::io::Result<()> {
+    let mut worker = TcpStream::connect(upstream)?;
+    worker.set_read_timeout(Some(Duration::from_secs(60)))?;
+    let mut head = request_line.to_owned();
+    let mut length = 0;
+    for header in headers {
+        let name = header
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if name == "content-length" {
+            length = header
+                .split_once(':')
+                .and_then(|(_, v)| v.trim().parse().ok())
+                .unwrap_or(0);
+        }
+        if name != "connection" && name != "keep-alive" {
+            head.push_str(header);
+        }
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    worker.write_all(head.as_bytes())?;
+    std::io::copy(&mut body.take(length), &mut worker)?;
+    std::io::copy(&mut worker, client)?;
+    client.flush()
 }
 
 /// Maps a URL path to a file under www/ or pkg/, refusing anything that could leave them.

@@ -1,8 +1,9 @@
 //! `cargo xtask test`: every test, native and JavaScript-side, in one command.
 
 use crate::cmd::{self, root};
+use crate::demo::DemoStack;
 use crate::tools::{self, CHROMEDRIVER, CHROMIUM};
-use crate::{fuzz, pkg, serve};
+use crate::{fuzz, pkg};
 
 /// Per fuzz target in the test run: enough to replay the seeds and explore a little.
 const FUZZ_SECONDS: u64 = 10;
@@ -30,14 +31,8 @@ pub fn run() -> Result<(), String> {
 
     step("npm package: build and pack");
     let tarball = pkg::build()?;
-    let server = serve::start(0)?;
-    let sandbox = markifact_sandbox::Sandbox::start(markifact_sandbox::Config {
-        port: 0,
-        api_keys: vec!["sk_sandbox".into(), "sk_sandbox_other".into()],
-        allow_insecure_localhost: true,
-        ..Default::default()
-    })
-    .map_err(|e| format!("starting the sandbox: {e}"))?;
+    step("the demo stack: sandbox, Worker (workerd) and www/");
+    let demo = DemoStack::start(0, &tarball)?;
 
     step("npm package: the packed tarball in Node, tsc, Chromium, Vite and workerd");
     cmd::new(
@@ -51,8 +46,8 @@ pub fn run() -> Result<(), String> {
     )
     .dir(tools::js_dir())
     .env("MARKIFACT_TARBALL", &tarball)
-    .env("MARKIFACT_DEMO_URL", format!("http://{server}/"))
-    .env("MARKIFACT_SANDBOX_URL", sandbox.url())
+    .env("MARKIFACT_DEMO_URL", demo.server.url())
+    .env("MARKIFACT_SANDBOX_URL", demo.sandbox.url())
     .env("CHROMIUM_PATH", CHROMIUM)
     .env("WRANGLER_SEND_METRICS", "false")
     .run()?;

@@ -4,24 +4,7 @@
 import { MarkifactClient, MarkifactError } from "markifact-connect";
 import { HttpError } from "./http.js";
 
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-
-/**
- * The client asks fetch for `redirect: "error"` (a redirect must never carry the key elsewhere),
- * which workerd refuses outright ("error" won't be implemented ... use "manual"). Do the same
- * thing the Workers way: take the redirect response as is and fail like "error" would, with a
- * TypeError, which the client reports as a `network` error.
- */
-async function workersFetch(url, init) {
-  const response = await fetch(url, { ...init, redirect: "manual" });
-  if (REDIRECT_STATUSES.has(response.status)) {
-    await response.body?.cancel();
-    throw new TypeError(`the API answered a redirect (HTTP ${response.status}); redirects are not followed`);
-  }
-  return response;
-}
-
-/** The Markifact client this Worker uses: short timeouts (a browser is waiting), workerd's fetch. */
+/** The Markifact client this Worker uses: short timeouts (a browser is waiting). */
 export function createClient({ apiKey, baseUrl, allowInsecureLocalhost }) {
   return new MarkifactClient({
     apiKey,
@@ -29,7 +12,6 @@ export function createClient({ apiKey, baseUrl, allowInsecureLocalhost }) {
     allowInsecureLocalhost,
     timeoutMs: 10_000,
     maxRetries: 2,
-    fetch: workersFetch,
   });
 }
 

@@ -79,6 +79,22 @@ test("popup: the callback page reports to the opener, which resolves with the pa
   }
 });
 
+test("without window.opener, completion arrives by BroadcastChannel", async () => {
+  const { page, close } = await openApp();
+  try {
+    const popupOpened = page.waitForEvent("popup");
+    await start(page, { mode: "popup", url: `${origin()}/page.html?module=callback&severed=1&${SUCCESS}` });
+    const popup = await popupOpened;
+    const closed = popup.waitForEvent("close", { timeout: 5_000 });
+    const { result } = await outcome(page);
+    assert.equal(result.connectionId, "c1");
+    assert.deepEqual(result.appParams, [["module", "callback"], ["severed", "1"]]);
+    await closed;
+  } finally {
+    await close();
+  }
+});
+
 test("an error redirect resolves too (status error, Markifact's message)", async () => {
   const { page, close } = await openApp();
   try {

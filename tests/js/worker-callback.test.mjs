@@ -554,6 +554,38 @@ test("DELETE of another user's connection is 404 and it still exists; the owner 
   assertJsonError(await del(owner, connectionId), 404, "not_found");
 });
 
+test("load: a burst of concurrent callbacks, each link's twice: no error, one stored connection per link", { timeout: 120_000 }, async () => {
+  const LINKS = 20;
+  const browsers = await Promise.all(Array.from({ length: LINKS }, () => browser()));
+  const flows = await Promise.all(
+    browsers.map(async (b) => {
+      const link = await b.connect();
+      return { b, location: await decide(link.url, "approve") };
+    }),
+  );
+  // Every callback at once, each twice (a double click, a retried navigation): 40 in flight.
+  const timed = async (b, location) => {
+    const start = performance.now();
+    const response = await b.request(location);
+    return { b, location, status: response.status, text: response.text, ms: performance.now() - start };
+  };
+  const burst = await Promise.all(flows.flatMap(({ b, location }) => [timed(b, location), timed(b, location)]));
+  const ms = burst.map((r) => r.ms).sort((x, y) => x - y);
+  const quantile = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))];
+  const errors = burst.filter((r) => r.status !== 303 && !(r.status === 400 && /unknown_state/.test(r.text)));
+  console.log(
+    `# load: ${burst.length} concurrent callbacks, ${errors.length} errors, ` +
+      `${burst.filter((r) => r.status === 303).length} redirects, p50 ${quantile(0.5).toFixed(0)} ms, p99 ${quantile(0.99).toFixed(0)} ms`,
+  );
+  assert.deepEqual(errors.map((r) => `${r.status}: ${r.text.slice(0, 200)}`), []);
+  for (const { b, location } of flows) {
+    const pair = burst.filter((r) => r.location === location);
+    assert.ok(pair.some((r) => r.status === 303), `no callback of ${location} succeeded`);
+    const connectionId = new URL(location).searchParams.get("connection_id");
+    assert.deepEqual(await worker.listKv(`conn:${b.user}:`), [`conn:${b.user}:${connectionId}`]);
+  }
+});
+
 test("wrangler deploy --dry-run bundles the example (the wasm as a module, no secrets)", { timeout: 60_000 }, async () => {
   const outdir = path.join(worker.dir, "bundle");
   const result = await run(process.execPath, wranglerArgs("deploy", "--dry-run", "--outdir", outdir), {

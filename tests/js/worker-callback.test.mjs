@@ -619,6 +619,9 @@ test("a misconfigured Worker answers a coded 500 naming the setting (and the hel
   );
 });
 
-test("workerd logged no uncaught error", () => {
+test("workerd logged no uncaught error, and no log line holds a secret", () => {
   assert.doesNotMatch(worker.output(), /Uncaught|\[ERROR\]|✘|internal:/, worker.output());
+  for (const secret of ["sk_sandbox", SESSION_SECRET]) {
+    assert.ok(!worker.output().includes(secret), `wrangler/workerd output contains ${secret}`);
+  }
 });

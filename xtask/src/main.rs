@@ -3,6 +3,7 @@
 //! Every command installs what it needs first (idempotently: a second run finds it all in place
 //! and only checks), so a fresh machine needs nothing but Rust, Node and npm.
 
+mod bench;
 mod cmd;
 mod pkg;
 mod serve;
@@ -20,6 +21,8 @@ commands:
   sandbox [--port N] [flags]
                   run the local Markifact API sandbox on 127.0.0.1 (default port 8787;
                   flags: --api-key KEY, --allow-insecure-localhost; see sandbox/README.md)
+  bench [--quick] build the package, run the benchmarks (V8, native, size, cold start, growth)
+                  and write BENCHMARKS.md
   pkg             build the npm package into pkg/ and pack it into target/npm/
   types           regenerate src/wasm/types.d.ts from the Rust types
   setup           only install the tools (wasm target, wasm-bindgen, npm tools, Chromium)";
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(),
+        Some("bench") => bench::run(&args[1..]),
         Some("demo") => parse_port(&args[1..], 8080).and_then(serve::demo),
         Some("sandbox") => {
             let mut command = vec!["run", "--quiet", "-p", "markifact-sandbox", "--"];

@@ -24,6 +24,8 @@ pub fn run() -> Result<(), String> {
 
     step("npm package: build and pack");
     let tarball = pkg::build()?;
+    step("npm package: size budget");
+    pkg::check_size_budget(&root().join("pkg"))?;
     let server = serve::start(0)?;
     let sandbox = markifact_sandbox::Sandbox::start(markifact_sandbox::Config {
         port: 0,

@@ -232,6 +232,7 @@ impl Error {
         }
     }
 
+    #[cfg_attr(not(feature = "full"), allow(dead_code))]
     pub(crate) fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
         self
@@ -242,11 +243,13 @@ impl Error {
         self
     }
 
+    #[cfg_attr(not(feature = "full"), allow(dead_code))]
     pub(crate) fn with_retry_after_ms(mut self, retry_after_ms: Option<u64>) -> Self {
         self.retry_after_ms = retry_after_ms;
         self
     }
 
+    #[cfg_attr(not(feature = "full"), allow(dead_code))]
     pub(crate) fn with_detail(mut self, detail: Option<String>) -> Self {
         self.detail = detail;
         self
@@ -412,7 +415,27 @@ pub(crate) fn quote(input: &str) -> String {
             out.push_str(" characters)");
             return out;
         }
-        out.extend(c.escape_debug());
+        // Not `escape_debug`: its Unicode tables and `fmt` cost the callback wasm ~10 KB.
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u{");
+                let code = u32::from(c);
+                let digits = (32 - code.leading_zeros()).div_ceil(4).max(1);
+                for shift in (0..digits).rev() {
+                    out.push(char::from(HEX[((code >> (shift * 4)) & 0xf) as usize]));
+                }
+                out.push('}');
+            }
+            c => out.push(c),
+        }
     }
     out.push('"');
     out
@@ -448,6 +471,10 @@ mod tests {
     #[test]
     fn quote_escapes_and_shortens() {
         assert_eq!(quote("a\nb"), "\"a\\nb\"");
+        assert_eq!(
+            quote("\u{1b}[\u{0}\u{85}\u{2028}\"é"),
+            "\"\\u{1b}[\\u{0}\\u{85}\\u{2028}\\\"é\""
+        );
         let long = "x".repeat(100);
         let q = quote(&long);
         assert!(q.starts_with("\"xxxx"));

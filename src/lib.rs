@@ -26,23 +26,32 @@
 #![deny(missing_docs)]
 
 /// A sans-IO client for the Connections API: request builders, response interpretation, retries.
+#[cfg(feature = "full")]
 pub mod client;
+#[cfg(feature = "full")]
 mod context;
 mod error;
+#[cfg(feature = "full")]
+mod host;
 pub mod models;
 mod redirect;
+#[cfg(feature = "full")]
 mod validate;
 
 /// The JavaScript API (wasm32 only): what the npm package exports, built on the core above.
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+#[cfg(feature = "full")]
 pub use context::{context_header, CONTEXT_HEADER_NAME};
 pub use error::{Error, ErrorCode, Result, Rule};
+#[cfg(feature = "full")]
+pub use redirect::parse_redirect;
 pub use redirect::{
-    parse_redirect, ParseOptions, RedirectError, RedirectResult, RedirectSuccess, COLLISION_PREFIX,
-    MAX_REDIRECT_INPUT_BYTES,
+    parse_redirect_with, ParseOptions, RedirectError, RedirectResult, RedirectSuccess, UrlParser,
+    COLLISION_PREFIX, MAX_REDIRECT_INPUT_BYTES,
 };
+#[cfg(feature = "full")]
 pub use validate::{
     validate_external_id, validate_redirect_url, RedirectUrlOptions, MAX_EXTERNAL_ID_CHARS,
     MAX_REDIRECT_URL_BYTES,

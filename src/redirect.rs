@@ -12,10 +12,8 @@
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
-use url::Url;
 
 use crate::error::{quote, Error, ErrorCode, Result, Rule};
-use crate::validate::has_non_ascii_host;
 
 /// Longest redirect URL [`parse_redirect`] reads, in bytes of UTF-8 (16 KiB).
 pub const MAX_REDIRECT_INPUT_BYTES: usize = 16 * 1024;
@@ -97,6 +95,98 @@ impl RedirectResult {
             RedirectResult::Error(e) => &e.app_params,
         }
     }
+}
+
+impl RedirectResult {
+    /// The result in its JavaScript shape, as JSON: the same text `serde_json` writes from the
+    /// `Serialize` impl, without `serde_json` (the npm package's callback build leaves it out).
+    #[cfg_attr(not(any(test, target_arch = "wasm32")), allow(dead_code))]
+    pub(crate) fn to_js_json(&self) -> String {
+        let mut out = String::with_capacity(128);
+        let field = |out: &mut String, name: &str, value: &str| {
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push_str("\":");
+            json_string(out, value);
+        };
+        let (connection_type, connection_id, external_id, error, app_params) = match self {
+            RedirectResult::Success(s) => {
+                out.push_str("{\"status\":\"success\"");
+                let id = Some(s.connection_id.as_str());
+                (
+                    Some(s.connection_type.as_str()),
+                    id,
+                    &s.external_id,
+                    None,
+                    &s.app_params,
+                )
+            }
+            RedirectResult::Error(e) => {
+                out.push_str("{\"status\":\"error\"");
+                let error = Some(e.error.as_str());
+                (
+                    e.connection_type.as_deref(),
+                    None,
+                    &e.external_id,
+                    error,
+                    &e.app_params,
+                )
+            }
+        };
+        if let Some(value) = connection_type {
+            field(&mut out, "connectionType", value);
+        }
+        if let Some(value) = connection_id {
+            field(&mut out, "connectionId", value);
+        }
+        if let Some(value) = external_id {
+            field(&mut out, "externalId", value);
+        }
+        if let Some(value) = error {
+            field(&mut out, "error", value);
+        }
+        out.push_str(",\"appParams\":[");
+        for (index, (key, value)) in app_params.iter().enumerate() {
+            out.push_str(if index == 0 { "[" } else { ",[" });
+            json_string(&mut out, key);
+            out.push(',');
+            json_string(&mut out, value);
+            out.push(']');
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
+/// Appends `value` as a JSON string, escaped as `serde_json` escapes it.
+fn json_string(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    let mut start = 0;
+    for (index, byte) in value.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&value[start..index]);
+        if escape.is_empty() {
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xf)]));
+        } else {
+            out.push_str(escape);
+        }
+        start = index + 1;
+    }
+    out.push_str(&value[start..]);
+    out.push('"');
 }
 
 /// Markifact's parameter names, as they appear unprefixed.
@@ -181,51 +271,118 @@ type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 /// assert_eq!(success.app_params, [("status".into(), "started".into()), ("session_id".into(), "abc".into())]);
 /// # Ok::<(), markifact_connect::Error>(())
 /// ```
+#[cfg(feature = "full")]
 pub fn parse_redirect(input: &str, options: ParseOptions<'_>) -> Result<RedirectResult> {
-    if input.len() > MAX_REDIRECT_INPUT_BYTES {
+    parse_redirect_with(&WhatwgUrl, input, options.redirect_url)
+}
+
+/// How [`parse_redirect_with`] reads URLs: by the WHATWG URL standard, whose implementation the
+/// caller picks. [`parse_redirect`] uses the `url` crate; the npm package uses the platform's
+/// `URL` (so its callback build carries no URL parser of its own). Both are the same parser.
+pub trait UrlParser {
+    /// The input as the caller holds it (`str` natively, a JavaScript string in the npm package).
+    type Input: ?Sized;
+    /// A parsed absolute `http:` or `https:` URL.
+    type Url;
+    /// The input's length in bytes of UTF-8 when it is over `limit` bytes; `None` otherwise.
+    fn length_over(&self, input: &Self::Input, limit: usize) -> Option<usize>;
+    /// The input, escaped and shortened, for an error message.
+    fn describe(&self, input: &Self::Input) -> String;
+    /// Whether the host, read as a URL parser reads it, has non-ASCII characters (such hosts are
+    /// refused before parsing, the same way in every build: see `host.rs`).
+    fn has_non_ascii_host(&self, input: &Self::Input) -> bool;
+    /// The parsed URL, or `None` unless `input` is an absolute `http:` or `https:` URL.
+    fn parse_http(&self, input: &Self::Input) -> Option<Self::Url>;
+    /// The URL's query, serialised (percent-encoded) and without `?`; empty when it has none.
+    fn query<'u>(&self, url: &'u Self::Url) -> Cow<'u, str>;
+    /// The URL's origin, serialised (`https://host[:port]`, the default port left out).
+    fn origin<'u>(&self, url: &'u Self::Url) -> Cow<'u, str>;
+    /// The URL's path, serialised.
+    fn path<'u>(&self, url: &'u Self::Url) -> Cow<'u, str>;
+}
+
+/// The `url` crate's WHATWG URL parser.
+#[cfg(feature = "full")]
+struct WhatwgUrl;
+
+#[cfg(feature = "full")]
+impl UrlParser for WhatwgUrl {
+    type Input = str;
+    type Url = url::Url;
+
+    fn length_over(&self, input: &str, limit: usize) -> Option<usize> {
+        (input.len() > limit).then_some(input.len())
+    }
+
+    fn describe(&self, input: &str) -> String {
+        quote(input)
+    }
+
+    fn has_non_ascii_host(&self, input: &str) -> bool {
+        crate::host::has_non_ascii_host(input)
+    }
+
+    fn parse_http(&self, input: &str) -> Option<url::Url> {
+        url::Url::parse(input)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+    }
+
+    fn query<'u>(&self, url: &'u url::Url) -> Cow<'u, str> {
+        Cow::Borrowed(url.query().unwrap_or(""))
+    }
+
+    fn origin<'u>(&self, url: &'u url::Url) -> Cow<'u, str> {
+        Cow::Owned(url.origin().ascii_serialization())
+    }
+
+    fn path<'u>(&self, url: &'u url::Url) -> Cow<'u, str> {
+        Cow::Borrowed(url.path())
+    }
+}
+
+/// [`parse_redirect`] over any [`UrlParser`], with the `redirect_url` of exact mode in the
+/// parser's input type: the one implementation of the parsing rules.
+pub fn parse_redirect_with<P: UrlParser>(
+    parser: &P,
+    input: &P::Input,
+    redirect_url: Option<&P::Input>,
+) -> Result<RedirectResult> {
+    if let Some(length) = parser.length_over(input, MAX_REDIRECT_INPUT_BYTES) {
         return Err(Error::new(
             ErrorCode::InputTooLong,
             format!(
-                "the redirect URL is {} bytes long; the limit is {MAX_REDIRECT_INPUT_BYTES} bytes",
-                input.len()
+                "the redirect URL is {length} bytes long; the limit is {MAX_REDIRECT_INPUT_BYTES} bytes"
             ),
         )
         .with_field("url"));
     }
-    if has_non_ascii_host(input) {
+    if parser.has_non_ascii_host(input) {
         return Err(Error::new(
             ErrorCode::InvalidUrl,
             format!(
                 "the redirect's host must be ASCII, in its punycode (xn--) form as browsers give it in location.href; got {}",
-                quote(input)
+                parser.describe(input)
             ),
         )
         .with_field("url"));
     }
-    let url = parse_http_url(input).ok_or_else(|| {
+    let url = parser.parse_http(input).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidUrl,
             format!(
                 "the redirect must be an absolute http(s) URL; got {}",
-                quote(input)
+                parser.describe(input)
             ),
         )
         .with_field("url")
     })?;
-    let pairs: Pairs<'_> = form_urlencoded::parse(url.query().unwrap_or("").as_bytes()).collect();
-    match options.redirect_url {
+    let query = parser.query(&url);
+    let pairs: Pairs<'_> = form_urlencoded::parse(query.as_bytes()).collect();
+    match redirect_url {
         None => read_by_prefix_rule(pairs),
-        Some(redirect_url) => read_against_redirect_url(&url, pairs, redirect_url),
+        Some(redirect_url) => read_against_redirect_url(parser, &url, pairs, redirect_url),
     }
-}
-
-fn parse_http_url(input: &str) -> Option<Url> {
-    if has_non_ascii_host(input) {
-        return None;
-    }
-    Url::parse(input)
-        .ok()
-        .filter(|url| matches!(url.scheme(), "http" | "https"))
 }
 
 /// Where each Markifact parameter was found: its index among the pairs.
@@ -282,22 +439,27 @@ fn read_by_prefix_rule(pairs: Pairs<'_>) -> Result<RedirectResult> {
 }
 
 /// The exact reading: the app's parameters are those of `redirect_url`, Markifact's follow them.
-fn read_against_redirect_url(
-    url: &Url,
+fn read_against_redirect_url<P: UrlParser>(
+    parser: &P,
+    url: &P::Url,
     pairs: Pairs<'_>,
-    redirect_url: &str,
+    redirect_url: &P::Input,
 ) -> Result<RedirectResult> {
-    let base = parse_http_url(redirect_url).ok_or_else(|| {
-        Error::new(
-            ErrorCode::InvalidRedirectUrl,
-            format!(
-                "options.redirect_url must be an absolute http(s) URL; got {}",
-                quote(redirect_url)
-            ),
-        )
-        .with_field("redirect_url")
-        .with_rule(Rule::NotAUrl)
-    })?;
+    let ascii_host = !parser.has_non_ascii_host(redirect_url);
+    let base = ascii_host
+        .then(|| parser.parse_http(redirect_url))
+        .flatten()
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::InvalidRedirectUrl,
+                format!(
+                    "options.redirect_url must be an absolute http(s) URL; got {}",
+                    parser.describe(redirect_url)
+                ),
+            )
+            .with_field("redirect_url")
+            .with_rule(Rule::NotAUrl)
+        })?;
     let mismatch = |what: String| {
         Error::new(
             ErrorCode::RedirectMismatch,
@@ -305,24 +467,25 @@ fn read_against_redirect_url(
         )
         .with_field("url")
     };
-    if url.scheme() != base.scheme()
-        || url.host_str() != base.host_str()
-        || url.port_or_known_default() != base.port_or_known_default()
-    {
+    // For http(s), equal origins are equal schemes, hosts and ports (the default one omitted).
+    let (origin, base_origin) = (parser.origin(url), parser.origin(&base));
+    if origin != base_origin {
         return Err(mismatch(format!(
             "it goes to {} instead of {}",
-            quote(&url.origin().ascii_serialization()),
-            quote(&base.origin().ascii_serialization())
+            quote(&origin),
+            quote(&base_origin)
         )));
     }
-    if url.path() != base.path() {
+    let (path, base_path) = (parser.path(url), parser.path(&base));
+    if path != base_path {
         return Err(mismatch(format!(
             "its path is {} instead of {}",
-            quote(url.path()),
-            quote(base.path())
+            quote(&path),
+            quote(&base_path)
         )));
     }
-    let app: Pairs<'_> = form_urlencoded::parse(base.query().unwrap_or("").as_bytes()).collect();
+    let base_query = parser.query(&base);
+    let app: Pairs<'_> = form_urlencoded::parse(base_query.as_bytes()).collect();
     if let Some(position) = app.iter().zip(&pairs).position(|(a, p)| a != p) {
         return Err(mismatch(format!(
             "the app's parameter {} (position {}) was changed",
@@ -509,6 +672,28 @@ mod tests {
         ] {
             let result: RedirectResult = serde_json::from_str(json).unwrap();
             assert_eq!(serde_json::to_string(&result).unwrap(), json);
+            assert_eq!(result.to_js_json(), json);
+        }
+    }
+
+    #[test]
+    fn the_js_json_is_what_serde_json_writes() {
+        let nasty = "q\"u\\o\u{0}\u{1f}\u{7f}\n\r\t\u{8}\u{c}é😀\u{2028}</script>";
+        for result in [
+            RedirectResult::Success(RedirectSuccess {
+                connection_type: nasty.into(),
+                connection_id: "c".into(),
+                external_id: Some(nasty.into()),
+                app_params: vec![(nasty.into(), "".into()), ("a".into(), nasty.into())],
+            }),
+            RedirectResult::Error(RedirectError {
+                connection_type: None,
+                external_id: None,
+                error: nasty.into(),
+                app_params: vec![],
+            }),
+        ] {
+            assert_eq!(result.to_js_json(), serde_json::to_string(&result).unwrap());
         }
     }
 

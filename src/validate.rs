@@ -4,6 +4,7 @@
 //! rules"); each rejection carries the [`Rule`] it broke.
 
 use crate::error::{quote, Error, ErrorCode, Result, Rule};
+use crate::host::{has_non_ascii_host, raw_authority};
 use url::Url;
 
 /// Longest accepted `redirect_url`, in bytes of UTF-8.
@@ -151,53 +152,6 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
         ));
     }
     Ok(normalised)
-}
-
-/// The authority as written, before the URL parser maps it: the text after `scheme:` and the
-/// slashes that follow, up to the next `/`, `\`, `?` or `#`. For `http`, `https` and the other
-/// special schemes the URL standard skips any run of `/` and `\` there, so `https:\\host`,
-/// `https:/host` and `https:host` all name `host`; other schemes need `//`.
-fn raw_authority(input: &str) -> Option<&str> {
-    let (scheme, rest) = input.split_once(':')?;
-    let special = ["http", "https", "ws", "wss", "ftp"]
-        .iter()
-        .any(|s| scheme.eq_ignore_ascii_case(s));
-    let rest = if special {
-        rest.trim_start_matches(['/', '\\'])
-    } else {
-        rest.strip_prefix("//")?
-    };
-    let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
-    Some(&rest[..end])
-}
-
-/// Whether the URL's host, read the way the URL parser will read it (leading and trailing C0
-/// controls and spaces trimmed, tabs and newlines removed), has non-ASCII characters. Checked
-/// before parsing because the `url` crate hands such hosts to the IDNA backend the build
-/// resolved: refused without Unicode IDNA, and with `idna_adapter` 1.0 a debug assertion (a
-/// panic) for some of them.
-pub(crate) fn has_non_ascii_host(input: &str) -> bool {
-    let trimmed = input.trim_matches(|c: char| c <= ' ');
-    if trimmed.contains(['\t', '\n', '\r']) {
-        let cleaned: String = trimmed
-            .chars()
-            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-            .collect();
-        return raw_authority(&cleaned).is_some_and(|a| !is_ascii_host(a));
-    }
-    raw_authority(trimmed).is_some_and(|a| !is_ascii_host(a))
-}
-
-/// Whether the host in a raw authority (after any `user@`) is ASCII, also counting percent-escapes
-/// of non-ASCII bytes (`b%C3%BCcher`), which the URL parser decodes before IDNA.
-fn is_ascii_host(authority: &str) -> bool {
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    host.is_ascii()
-        && !host.as_bytes().windows(3).any(|w| {
-            w[0] == b'%'
-                && matches!(w[1], b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
-                && w[2].is_ascii_hexdigit()
-        })
 }
 
 fn is_loopback_host(url: &Url) -> bool {

@@ -4,17 +4,25 @@
 //! coded `MarkifactError` instead of a panic; results cross as one JSON string that is parsed on
 //! the JS side (one boundary crossing instead of one per field).
 
+#[cfg(feature = "full")]
 mod client;
 mod convert;
+#[cfg(feature = "full")]
 mod fetch;
+mod url;
 
+#[cfg(feature = "full")]
 pub use client::MarkifactClient;
 
-use js_sys::Array;
+use js_sys::{Array, JsString, JSON};
 use wasm_bindgen::prelude::*;
 
-use crate::{ErrorCode, RedirectUrlOptions, Rule};
-use convert::{js_error, optional, required_string, required_text, to_js, JsResult};
+use crate::ErrorCode;
+#[cfg(feature = "full")]
+use crate::{RedirectUrlOptions, Rule};
+use convert::{js_error, optional, wrong_type, JsResult};
+#[cfg(feature = "full")]
+use convert::{required_string, required_text};
 
 #[wasm_bindgen]
 extern "C" {
@@ -38,21 +46,23 @@ pub fn parse_redirect(
     #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
     options: Option<ParseRedirectOptionsArg>,
 ) -> JsResult {
-    let url = required_string(&url, "url")?;
+    let url = url
+        .dyn_into::<JsString>()
+        .map_err(|_| wrong_type("url", "a string"))?;
     let redirect_url = optional(
         options.as_deref(),
         "redirectUrl",
-        JsValue::as_string,
+        |value| value.dyn_ref::<JsString>().cloned(),
         "a string",
     )?;
-    let options = crate::ParseOptions {
-        redirect_url: redirect_url.as_deref(),
-    };
-    let result = crate::parse_redirect(&url, options)
+    let result = crate::parse_redirect_with(&url::Platform, &url, redirect_url.as_ref())
         .map_err(|e| js_error(e.rename_field("redirect_url", "redirectUrl")))?;
-    to_js(&result)
+    // One string across the boundary, parsed by the engine's JSON parser.
+    JSON::parse(&result.to_js_json())
+        .map_err(|_| js_error(crate::Error::internal("could not decode a result")))
 }
 
+#[cfg(feature = "full")]
 /// Checks a `redirect_url` for link creation and returns its normalised form.
 #[wasm_bindgen(js_name = validateRedirectUrl)]
 pub fn validate_redirect_url(
@@ -73,6 +83,7 @@ pub fn validate_redirect_url(
         .map_err(|e| js_error(e.rename_field("redirect_url", "redirectUrl")))
 }
 
+#[cfg(feature = "full")]
 /// Checks an `external_id`: 1 to 255 Unicode scalar values.
 #[wasm_bindgen(js_name = validateExternalId)]
 pub fn validate_external_id(
@@ -83,6 +94,7 @@ pub fn validate_external_id(
         .map_err(|e| js_error(e.rename_field("external_id", "externalId")))
 }
 
+#[cfg(feature = "full")]
 /// Builds the `X-Markifact-Context` header value for these connection ids.
 #[wasm_bindgen(js_name = contextHeader)]
 pub fn context_header(

@@ -3,6 +3,7 @@
 //! Every command installs what it needs first (idempotently: a second run finds it all in place
 //! and only checks), so a fresh machine needs nothing but Rust, Node and npm.
 
+mod bench;
 mod cmd;
 mod demo;
 mod fuzz;
@@ -26,6 +27,8 @@ commands:
   fuzz [--seconds N]
                   run every cargo-fuzz target for N seconds (default 60), seeded from the
                   test vectors (installs nightly and cargo-fuzz when missing)
+  bench [--quick] build the package, run the benchmarks (V8, native, size, cold start, growth)
+                  and write BENCHMARKS.md
   pkg             build the npm package into pkg/ and pack it into target/npm/
   types           regenerate src/wasm/types.d.ts from the Rust types
   setup           only install the tools (wasm target, wasm-bindgen, npm tools, Chromium)";
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(),
+        Some("bench") => bench::run(&args[1..]),
         Some("demo") => parse_number(&args[1..], "--port", 8080u16).and_then(demo::run),
         Some("sandbox") => {
             let mut command = vec!["run", "--quiet", "-p", "markifact-sandbox", "--"];

@@ -9,6 +9,10 @@ use crate::tools;
 
 const OUT_NAME: &str = "markifact_connect";
 
+/// The `markifact-connect/callback` entry's wasm: the same crate without its `full` feature
+/// (the redirect parser and errors only; no client, no `url` crate, no `serde_json`).
+const CALLBACK_OUT_NAME: &str = "markifact_connect_callback";
+
 /// Files copied verbatim from js/ into the package.
 const JS_SOURCES: &[&str] = &[
     "api.js",
@@ -19,6 +23,11 @@ const JS_SOURCES: &[&str] = &[
     "workerd.js",
     "index.d.ts",
     "markifact-error.d.ts",
+    "callback-api.js",
+    "callback-node.js",
+    "callback-browser.js",
+    "callback-workerd.js",
+    "callback.d.ts",
 ];
 
 /// Where wasm-bindgen's declarations of its start-up functions begin in the glue's .d.ts; they
@@ -30,7 +39,28 @@ pub fn build() -> Result<PathBuf, String> {
     let root = root();
     check_idna_pin(&root)?;
     let pkg = root.join("pkg");
-    cmd::cargo(&[
+    // Cargo keeps both feature sets' artifacts, so each build is a no-op once done; the wasm is
+    // copied out right after its build because both land on the same path.
+    let full = compile(&[], OUT_NAME)?;
+    let callback = compile(&["--no-default-features"], CALLBACK_OUT_NAME)?;
+    let stamp_path = pkg.join(".build-stamp");
+    let stamp = format!("{}{}", fingerprint(&full)?, fingerprint(&callback)?);
+    if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
+        if pkg.exists() {
+            fs::remove_dir_all(&pkg).map_err(|e| format!("removing pkg/: {e}"))?;
+        }
+        bindgen(&full, OUT_NAME)?;
+        bindgen(&callback, CALLBACK_OUT_NAME)?;
+        fs::write(&stamp_path, &stamp).map_err(|e| e.to_string())?;
+    }
+    write_entries(&pkg)?;
+    report_sizes(&pkg)?;
+    pack(&pkg)
+}
+
+/// `cargo build` of the wasm with these extra arguments, copied to target/wasm-out/<name>.wasm.
+fn compile(extra: &[&str], name: &str) -> Result<PathBuf, String> {
+    let mut args = vec![
         "build",
         "--lib",
         "--release",
@@ -38,52 +68,102 @@ pub fn build() -> Result<PathBuf, String> {
         "wasm32-unknown-unknown",
         "-p",
         "markifact-connect",
-    ])
-    .run()?;
-    let wasm = root.join(format!(
+    ];
+    args.extend(extra);
+    cmd::cargo(&args).run()?;
+    let built = root().join(format!(
         "target/wasm32-unknown-unknown/release/{OUT_NAME}.wasm"
     ));
-    let stamp_path = pkg.join(".build-stamp");
-    let stamp = fingerprint(&wasm)?;
-    if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
-        if pkg.exists() {
-            fs::remove_dir_all(&pkg).map_err(|e| format!("removing pkg/: {e}"))?;
-        }
-        cmd::new(
-            "wasm-bindgen",
-            &[
-                "--target",
-                "web",
-                "--out-dir",
-                "pkg",
-                "--out-name",
-                OUT_NAME,
-                &wasm.to_string_lossy(),
-            ],
-        )
-        .run()?;
-        let bg = format!("pkg/{OUT_NAME}_bg.wasm");
-        cmd::new(
-            tools::npm_bin("wasm-opt"),
-            &[
-                "-Oz",
-                "--enable-bulk-memory",
-                "--enable-nontrapping-float-to-int",
-                "--enable-sign-ext",
-                "--enable-reference-types",
-                "--enable-multivalue",
-                "--enable-mutable-globals",
-                &bg,
-                "-o",
-                &bg,
-            ],
-        )
-        .run()?;
-        fs::write(&stamp_path, &stamp).map_err(|e| e.to_string())?;
+    let out = root().join("target/wasm-out");
+    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    let copy = out.join(format!("{name}.wasm"));
+    // Copy only when it changed, so the fingerprint (size and time) says whether it did.
+    if fs::read(&built).ok() != fs::read(&copy).ok() {
+        fs::copy(&built, &copy).map_err(|e| format!("copying {}: {e}", built.display()))?;
     }
-    write_entries(&pkg)?;
-    report_sizes(&pkg)?;
-    pack(&pkg)
+    Ok(copy)
+}
+
+/// wasm-bindgen's glue (`--target web`) into pkg/, then wasm-opt on the wasm.
+fn bindgen(wasm: &Path, name: &str) -> Result<(), String> {
+    cmd::new(
+        "wasm-bindgen",
+        &[
+            "--target",
+            "web",
+            "--out-dir",
+            "pkg",
+            "--out-name",
+            name,
+            &wasm.to_string_lossy(),
+        ],
+    )
+    .run()?;
+    let bg = format!("pkg/{name}_bg.wasm");
+    cmd::new(tools::npm_bin("wasm-opt"), &wasm_opt_args(&bg)).run()
+}
+
+/// The wasm-opt passes (each measured, see BENCHMARKS.md): -Oz, to a fixed point, without the
+/// producers section.
+fn wasm_opt_args(file: &str) -> Vec<&str> {
+    vec![
+        "-Oz",
+        "--converge",
+        "--strip-producers",
+        "--enable-bulk-memory",
+        "--enable-nontrapping-float-to-int",
+        "--enable-sign-ext",
+        "--enable-reference-types",
+        "--enable-multivalue",
+        "--enable-mutable-globals",
+        file,
+        "-o",
+        file,
+    ]
+}
+
+/// The size budget, in bytes of gzip -9 (each file compressed on its own, summed) of what a
+/// browser loads for an entry: its entry file, every module it imports, and its wasm. Set at the
+/// measured size plus about 2% (see BENCHMARKS.md); a change that grows an entry past it fails
+/// `cargo xtask test` and must either shrink or raise the budget knowingly.
+const SIZE_BUDGETS: &[(&str, &str, u64)] = &[
+    ("markifact-connect", "browser.js", 154_000),
+    ("markifact-connect/callback", "callback-browser.js", 31_200),
+];
+
+/// Fails when an entry's browser download is over its budget (deterministic: bytes, not time).
+pub fn check_size_budget(pkg: &Path) -> Result<(), String> {
+    const SCRIPT: &str = r#"
+const zlib = require("node:zlib"), fs = require("node:fs"), path = require("node:path");
+let failed = false;
+for (const arg of process.argv.slice(1)) {
+  const [name, entry, budget] = arg.split("=");
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (!file.endsWith(".js")) return;
+    const text = fs.readFileSync(file, "utf8");
+    const specifiers = [...text.matchAll(/(?:from|import)\s*"(\.{1,2}\/[^"]+)"/g), ...text.matchAll(/new URL\("(\.{1,2}\/[^"]+)",\s*import\.meta\.url\)/g)];
+    for (const m of specifiers) visit(path.posix.normalize(path.posix.join(path.posix.dirname(file), m[1])));
+  };
+  visit(entry);
+  const gzip = [...seen].reduce((n, f) => n + zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length, 0);
+  const over = gzip > Number(budget);
+  failed ||= over;
+  console.log(`size budget: ${name} (${entry} and ${seen.size - 1} files it loads): ${gzip} B gzip, budget ${budget} B${over ? `: OVER BUDGET by ${gzip - Number(budget)} B` : ""}`);
+}
+process.exit(failed ? 1 : 0);
+"#;
+    let budgets: Vec<String> = SIZE_BUDGETS
+        .iter()
+        .map(|(name, entry, bytes)| format!("{name}={entry}={bytes}"))
+        .collect();
+    let mut args = vec!["-e", SCRIPT];
+    args.extend(budgets.iter().map(String::as_str));
+    cmd::new("node", &args).dir(pkg).run().map_err(|_| {
+        "an entry of the npm package is over its size budget (see above and SIZE_BUDGETS in xtask/src/pkg.rs)".to_string()
+    })
 }
 
 /// Prints, as a Markdown table, what each runtime loads: raw, gzip -9 and brotli bytes.
@@ -149,17 +229,17 @@ fn write_entries(pkg: &Path) -> Result<(), String> {
         format!("export {{ MarkifactError }} from \"./{snippet}\";\n"),
     )
     .map_err(|e| e.to_string())?;
-    write_api_declarations(pkg)?;
+    write_api_declarations(pkg, OUT_NAME, "api.d.ts")?;
+    write_api_declarations(pkg, CALLBACK_OUT_NAME, "callback-api.d.ts")?;
     fs::copy(root().join("README.md"), pkg.join("README.md"))
         .map_err(|e| format!("README.md: {e}"))?;
     fs::write(pkg.join("package.json"), package_json()).map_err(|e| e.to_string())
 }
 
-/// `api.d.ts`: the generated declarations of the API (ts-rs types and wasm-bindgen function
+/// `api.d.ts` (`callback-api.d.ts`): the generated declarations of the API (ts-rs types and wasm-bindgen function
 /// signatures) without the start-up part, plus the error class.
-fn write_api_declarations(pkg: &Path) -> Result<(), String> {
-    let glue =
-        fs::read_to_string(pkg.join(format!("{OUT_NAME}.d.ts"))).map_err(|e| e.to_string())?;
+fn write_api_declarations(pkg: &Path, name: &str, out: &str) -> Result<(), String> {
+    let glue = fs::read_to_string(pkg.join(format!("{name}.d.ts"))).map_err(|e| e.to_string())?;
     let api = glue
         .split_once(INIT_DECLARATIONS_START)
         .map(|(api, _)| api)
@@ -176,7 +256,7 @@ fn write_api_declarations(pkg: &Path) -> Result<(), String> {
         "{}\nexport {{ MarkifactError }} from \"./markifact-error.js\";\n",
         api.trim_end()
     );
-    fs::write(pkg.join("api.d.ts"), api).map_err(|e| e.to_string())
+    fs::write(pkg.join(out), api).map_err(|e| e.to_string())
 }
 
 fn find_snippet(pkg: &Path, file: &str) -> Result<String, String> {
@@ -213,16 +293,24 @@ fn package_json() -> String {
       "browser": "./browser.js",
       "default": "./browser.js"
     }},
+    "./callback": {{
+      "types": "./callback.d.ts",
+      "workerd": "./callback-workerd.js",
+      "node": "./callback-node.js",
+      "browser": "./callback-browser.js",
+      "default": "./callback-browser.js"
+    }},
     "./package.json": "./package.json"
   }},
   "files": [
     "*.js",
     "*.d.ts",
     "{OUT_NAME}_bg.wasm",
+    "{CALLBACK_OUT_NAME}_bg.wasm",
     "snippets/",
     "README.md"
   ],
-  "sideEffects": ["./node.js", "./browser.js", "./workerd.js"],
+  "sideEffects": ["./node.js", "./browser.js", "./workerd.js", "./callback-node.js", "./callback-browser.js", "./callback-workerd.js"],
   "engines": {{ "node": ">=18" }},
   "keywords": ["markifact", "oauth", "connect", "wasm", "cloudflare-workers"]
 }}

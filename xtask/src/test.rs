@@ -31,6 +31,8 @@ pub fn run() -> Result<(), String> {
 
     step("npm package: build and pack");
     let tarball = pkg::build()?;
+    step("npm package: size budget");
+    pkg::check_size_budget(&root().join("pkg"))?;
     step("the demo stack: sandbox, Worker (workerd) and www/");
     let demo = DemoStack::start(0, &tarball)?;
 

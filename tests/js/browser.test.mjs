@@ -1,15 +1,14 @@
 // The packed tarball as native ES modules in headless Chromium: a fresh consumer folder served
 // over HTTP, a page whose import map points "markifact-connect" at browser.js, the vectors run
 // in the page.
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
 import path from "node:path";
 import { JS_DIR, VECTORS_DIR, since } from "./helpers/env.mjs";
 import { consumerWithTarball } from "./helpers/install.mjs";
-import { cleanup } from "./helpers/proc.mjs";
 import { serveStatic } from "./helpers/server.mjs";
-import { launchChromium, openPage } from "./helpers/browser.mjs";
+import { closeAfterTests, launchChromium, openPage } from "./helpers/browser.mjs";
 import { loadVectors, copyRunner, assertAllPassed } from "./helpers/vectors.mjs";
 
 let server;
@@ -36,15 +35,7 @@ before(async () => {
   console.log(`# browser: install, launch and run in ${since(start)} ms`);
 }, { timeout: 180_000 });
 
-after(
-  () =>
-    cleanup(
-      () => page?.close(),
-      () => browser?.close(),
-      () => server?.close(),
-    ),
-  { timeout: 60_000 },
-);
+closeAfterTests(() => page, () => browser, () => server);
 
 test("the page loaded the package", () => {
   assert.equal(report.fatal, undefined, `${report.fatal}\n${page.problems.join("\n")}`);

@@ -1,15 +1,15 @@
 // The `markifact-connect/callback` entry of the packed tarball: its own small wasm, the same
 // parser. In Node (imported by name, exports map) and in headless Chromium (native ES modules,
 // import map), against the shared vectors and the main entry's results.
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JS_DIR, VECTORS_DIR } from "./helpers/env.mjs";
 import { consumerWithTarball } from "./helpers/install.mjs";
-import { run, cleanup } from "./helpers/proc.mjs";
+import { run } from "./helpers/proc.mjs";
 import { serveStatic } from "./helpers/server.mjs";
-import { launchChromium, openPage } from "./helpers/browser.mjs";
+import { closeAfterTests, launchChromium, openPage } from "./helpers/browser.mjs";
 import { loadVectors, copyRunner, assertAllPassed } from "./helpers/vectors.mjs";
 
 let dir;
@@ -28,15 +28,7 @@ before(async () => {
   writeFileSync(path.join(dir, "vectors.json"), JSON.stringify(vectors));
 }, { timeout: 180_000 });
 
-after(
-  () =>
-    cleanup(
-      () => page?.close(),
-      () => browser?.close(),
-      () => server?.close(),
-    ),
-  { timeout: 60_000 },
-);
+closeAfterTests(() => page, () => browser, () => server);
 
 function assertReport(report) {
   assert.equal(report.fatal, undefined, report.fatal);

@@ -4,15 +4,14 @@
 // subset of client.test.mjs (the whole flow through the real consent page, a retried fault,
 // abort, 401) plus what only a browser has: the guard against API keys in a page, proxy mode,
 // CORS (Retry-After must be readable cross-origin).
-import { test, before, after, beforeEach } from "node:test";
+import { test, before, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
 import path from "node:path";
 import { JS_DIR, since } from "./helpers/env.mjs";
 import { consumerWithTarball } from "./helpers/install.mjs";
-import { cleanup } from "./helpers/proc.mjs";
 import { serveStatic } from "./helpers/server.mjs";
-import { launchChromium, openPage } from "./helpers/browser.mjs";
+import { closeAfterTests, launchChromium, openPage } from "./helpers/browser.mjs";
 import { sandboxUrl, checkSandbox, resetSandbox, injectFaults } from "./helpers/sandbox.mjs";
 
 let SANDBOX;
@@ -69,15 +68,7 @@ before(async () => {
   console.log(`# client-browser: install, launch and load in ${since(start)} ms`);
 }, { timeout: 180_000 });
 
-after(
-  () =>
-    cleanup(
-      () => page?.close(),
-      () => browser?.close(),
-      () => server?.close(),
-    ),
-  { timeout: 60_000 },
-);
+closeAfterTests(() => page, () => browser, () => server);
 
 beforeEach(() => resetSandbox());
 

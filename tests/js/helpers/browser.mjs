@@ -1,5 +1,7 @@
 // Headless system Chromium through playwright-core, with everything a page reports collected.
+import { after } from "node:test";
 import { chromium } from "playwright-core";
+import { cleanup } from "./proc.mjs";
 import { chromiumPath } from "./env.mjs";
 
 const ARGS = [
@@ -48,4 +50,9 @@ export async function openPage(browser, url, { timeout = 30_000 } = {}) {
   const response = await page.goto(url, { waitUntil: "load" });
   if (!response?.ok()) problems.push(`navigation to ${url}: HTTP ${response?.status()}`);
   return { page, problems, messages, close: () => context.close() };
+}
+
+/** An `after` hook that closes what each getter returns (page, browser, server), whatever fails. */
+export function closeAfterTests(...getters) {
+  after(() => cleanup(...getters.map((get) => () => get()?.close())), { timeout: 60_000 });
 }

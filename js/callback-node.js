@@ -1,7 +1,8 @@
 // `markifact-connect/callback` in Node 18+ (and Deno): compile the wasm synchronously at import.
 import { readFileSync } from "node:fs";
-import { initSync } from "./markifact_connect_callback.js";
+import { useInstance } from "./callback-glue.js";
 
-initSync({ module: readFileSync(new URL("./markifact_connect_callback_bg.wasm", import.meta.url)) });
+const bytes = readFileSync(new URL("./markifact_connect_callback_bg.wasm", import.meta.url));
+useInstance(new WebAssembly.Instance(new WebAssembly.Module(bytes)));
 
 export * from "./callback-api.js";

@@ -1,8 +1,8 @@
 // `markifact-connect/callback` in Cloudflare Workers: wrangler imports the .wasm as a compiled
 // WebAssembly.Module (workerd forbids compiling wasm from bytes), which is instantiated here.
 import wasmModule from "./markifact_connect_callback_bg.wasm";
-import { initSync } from "./markifact_connect_callback.js";
+import { useInstance } from "./callback-glue.js";
 
-initSync({ module: wasmModule });
+useInstance(new WebAssembly.Instance(wasmModule));
 
 export * from "./callback-api.js";

@@ -3,8 +3,13 @@
 //! The same codes reach JavaScript as `MarkifactError.code`, so they are part of the public API:
 //! a code is never renamed or reused for another failure.
 
-use std::borrow::Cow;
-use std::fmt;
+use alloc::borrow::Cow;
+use alloc::string::String;
+use core::fmt;
+
+use crate::text::concat;
+#[cfg(any(feature = "callback-abi", test))]
+use crate::text::{decimal, json_string};
 
 /// The stable code of a failure. `as_str()` is the string both Rust and JavaScript users match on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -294,12 +299,63 @@ impl Error {
             .with_rule(rule)
     }
 
+    /// An argument of the wrong JavaScript type: "`field` must be `expected`" (e.g. "a string").
+    #[cfg(any(test, all(target_arch = "wasm32", any(feature = "full", feature = "callback-abi"))))]
+    pub(crate) fn wrong_type(field: &str, expected: &str) -> Self {
+        Error::invalid_argument(
+            String::from(field),
+            Rule::WrongType,
+            concat(&[field, " must be ", expected]),
+        )
+    }
+
+    /// The error as JSON in the shape of a JavaScript `MarkifactError`'s own fields (`code`,
+    /// `message`, and those of `field`, `rule`, `status`, `retryable`, `retryAfterMs` and
+    /// `detail` that are set), for bindings that pass errors as text.
+    #[cfg(any(feature = "callback-abi", test))]
+    pub(crate) fn to_js_json(&self) -> String {
+        let mut out = String::from("{\"code\":\"");
+        out.push_str(self.code.as_str());
+        out.push_str("\",\"message\":");
+        json_string(&mut out, &self.message);
+        let mut field = |name: &str, json: &str| {
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push_str("\":");
+            out.push_str(json);
+        };
+        if let Some(value) = &self.field {
+            let mut json = String::new();
+            json_string(&mut json, value);
+            field("field", &json);
+        }
+        if let Some(rule) = self.rule {
+            field("rule", &concat(&["\"", rule.as_str(), "\""]));
+        }
+        if let Some(status) = self.status {
+            field("status", &decimal(status.into()));
+        }
+        if self.retryable {
+            field("retryable", "true");
+        }
+        if let Some(ms) = self.retry_after_ms {
+            field("retryAfterMs", &decimal(ms));
+        }
+        if let Some(detail) = &self.detail {
+            let mut json = String::new();
+            json_string(&mut json, detail);
+            field("detail", &json);
+        }
+        out.push('}');
+        out
+    }
+
     /// Renames the field when it starts with `from` (`connection_ids[2]` -> `connectionIds[2]`), for
     /// bindings whose argument names differ from the Rust ones.
     pub fn rename_field(mut self, from: &str, to: &str) -> Self {
         if let Some(rest) = self.field.as_deref().and_then(|f| f.strip_prefix(from)) {
             if rest.is_empty() || rest.starts_with('[') {
-                self.field = Some(format!("{to}{rest}").into());
+                self.field = Some(concat(&[to, rest]).into());
             }
         }
         self
@@ -397,49 +453,10 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// `Result` with this crate's [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Quotes untrusted input for an error message: escaped (no control characters reach a log) and
-/// cut to a readable length, with the cut said explicitly.
-pub(crate) fn quote(input: &str) -> String {
-    const MAX_CHARS: usize = 64;
-    let mut out = String::with_capacity(input.len().min(MAX_CHARS * 2) + 2);
-    out.push('"');
-    for (count, c) in input.chars().enumerate() {
-        if count == MAX_CHARS {
-            out.push_str("\"… (");
-            out.push_str(&input.chars().count().to_string());
-            out.push_str(" characters)");
-            return out;
-        }
-        // Not `escape_debug`: its Unicode tables and `fmt` cost the callback wasm ~10 KB.
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control()
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-            {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u{");
-                let code = u32::from(c);
-                let digits = (32 - code.leading_zeros()).div_ceil(4).max(1);
-                for shift in (0..digits).rev() {
-                    out.push(char::from(HEX[((code >> (shift * 4)) & 0xf) as usize]));
-                }
-                out.push('}');
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
@@ -469,15 +486,39 @@ mod tests {
     }
 
     #[test]
-    fn quote_escapes_and_shortens() {
-        assert_eq!(quote("a\nb"), "\"a\\nb\"");
+    fn the_js_json_has_every_field_that_is_set() {
+        let plain = Error::new(ErrorCode::MissingStatus, "no \"status\"");
         assert_eq!(
-            quote("\u{1b}[\u{0}\u{85}\u{2028}\"é"),
-            "\"\\u{1b}[\\u{0}\\u{85}\\u{2028}\\\"é\""
+            plain.to_js_json(),
+            r#"{"code":"missing_status","message":"no \"status\""}"#
         );
-        let long = "x".repeat(100);
-        let q = quote(&long);
-        assert!(q.starts_with("\"xxxx"));
-        assert!(q.ends_with("(100 characters)"), "{q}");
+        let full = Error::new(ErrorCode::RateLimited, "slow down")
+            .with_field("url")
+            .with_rule(Rule::TooLong)
+            .with_status(429)
+            .with_retryable(true)
+            .with_retry_after_ms(Some(1500))
+            .with_detail(Some("a\nb".into()));
+        let value: serde_json::Value = serde_json::from_str(&full.to_js_json()).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"code": "rate_limited", "message": "slow down", "field": "url",
+                "rule": "too_long", "status": 429, "retryable": true, "retryAfterMs": 1500,
+                "detail": "a\nb"})
+        );
+    }
+
+    #[test]
+    fn wrong_type_names_the_field_and_the_type() {
+        let e = Error::wrong_type("url", "a string");
+        assert_eq!(
+            (e.code(), e.field(), e.rule()),
+            (
+                ErrorCode::InvalidArgument,
+                Some("url"),
+                Some(Rule::WrongType)
+            )
+        );
+        assert_eq!(e.message(), "url must be a string");
     }
 }

@@ -2,6 +2,8 @@
 //! platform's `URL` in the npm package) refuse the same inputs, and no IDNA backend ever sees a
 //! non-ASCII host (`idna_adapter` 1.0 asserts on some of them in debug builds).
 
+use alloc::string::String;
+
 /// Whether the URL's host, read the way the URL parser will read it (leading and trailing C0
 /// controls and spaces trimmed, tabs and newlines removed), has non-ASCII characters. Checked
 /// before parsing because the `url` crate hands such hosts to the IDNA backend the build
@@ -22,7 +24,10 @@ pub(crate) fn has_non_ascii_host(input: &str) -> bool {
 /// Whether the host in a raw authority (after any `user@`) is ASCII, also counting percent-escapes
 /// of non-ASCII bytes (`b%C3%BCcher`), which the URL parser decodes before IDNA.
 pub(crate) fn is_ascii_host(authority: &str) -> bool {
-    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = match authority.bytes().rposition(|b| b == b'@') {
+        Some(at) => authority.get(at + 1..).unwrap_or_default(),
+        None => authority,
+    };
     host.is_ascii()
         && !host.as_bytes().windows(3).any(|w| {
             w[0] == b'%'
@@ -46,5 +51,5 @@ pub(crate) fn raw_authority(input: &str) -> Option<&str> {
         rest.strip_prefix("//")?
     };
     let end = rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len());
-    Some(&rest[..end])
+    rest.get(..end)
 }

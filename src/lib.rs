@@ -24,6 +24,14 @@
 //! # Ok::<(), markifact_connect::Error>(())
 //! ```
 #![deny(missing_docs)]
+// The npm package's callback wasm only: no `std`, so no panic and allocation-failure machinery
+// (see the `callback-abi` feature in Cargo.toml).
+#![cfg_attr(all(target_arch = "wasm32", feature = "callback-abi"), no_std)]
+
+#[cfg(all(feature = "callback-abi", feature = "full"))]
+compile_error!("`callback-abi` is for the callback wasm, which is built without `full`");
+
+extern crate alloc;
 
 /// A sans-IO client for the Connections API: request builders, response interpretation, retries.
 #[cfg(feature = "full")]
@@ -35,12 +43,17 @@ mod error;
 mod host;
 pub mod models;
 mod redirect;
+mod text;
 #[cfg(feature = "full")]
 mod validate;
 
 /// The JavaScript API (wasm32 only): what the npm package exports, built on the core above.
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "full"))]
 pub mod wasm;
+
+/// The `markifact-connect/callback` wasm's exports: the redirect parser behind a hand-written ABI.
+#[cfg(all(target_arch = "wasm32", feature = "callback-abi"))]
+mod callback_abi;
 
 #[cfg(feature = "full")]
 pub use context::{context_header, CONTEXT_HEADER_NAME};

@@ -5,6 +5,9 @@
 //! serialise in the JavaScript API's shape (camelCase, absent instead of `null`), which is what the
 //! npm package hands to JavaScript. Timestamps are milliseconds since the Unix epoch.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use serde::{Deserialize, Serialize};
 
 /// A connected account (`GET /v1/connections`, `GET /v1/connections/{id}`, `DELETE ...`).

@@ -9,11 +9,15 @@
 //! The redirect is a user-experience hand-off, not proof: anyone can type these parameters. Confirm
 //! a success server-side with the auth link status endpoint before trusting it.
 
-use std::borrow::Cow;
+use alloc::borrow::Cow;
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{quote, Error, ErrorCode, Result, Rule};
+use crate::error::{Error, ErrorCode, Result, Rule};
+use crate::text::{concat, decimal, quote};
 
 /// Longest redirect URL [`parse_redirect`] reads, in bytes of UTF-8 (16 KiB).
 pub const MAX_REDIRECT_INPUT_BYTES: usize = 16 * 1024;
@@ -100,14 +104,14 @@ impl RedirectResult {
 impl RedirectResult {
     /// The result in its JavaScript shape, as JSON: the same text `serde_json` writes from the
     /// `Serialize` impl, without `serde_json` (the npm package's callback build leaves it out).
-    #[cfg_attr(not(any(test, target_arch = "wasm32")), allow(dead_code))]
+    #[cfg(any(test, all(target_arch = "wasm32", any(feature = "full", feature = "callback-abi"))))]
     pub(crate) fn to_js_json(&self) -> String {
         let mut out = String::with_capacity(128);
         let field = |out: &mut String, name: &str, value: &str| {
             out.push_str(",\"");
             out.push_str(name);
             out.push_str("\":");
-            json_string(out, value);
+            crate::text::json_string(out, value);
         };
         let (connection_type, connection_id, external_id, error, app_params) = match self {
             RedirectResult::Success(s) => {
@@ -148,45 +152,14 @@ impl RedirectResult {
         out.push_str(",\"appParams\":[");
         for (index, (key, value)) in app_params.iter().enumerate() {
             out.push_str(if index == 0 { "[" } else { ",[" });
-            json_string(&mut out, key);
+            crate::text::json_string(&mut out, key);
             out.push(',');
-            json_string(&mut out, value);
+            crate::text::json_string(&mut out, value);
             out.push(']');
         }
         out.push_str("]}");
         out
     }
-}
-
-/// Appends `value` as a JSON string, escaped as `serde_json` escapes it.
-fn json_string(out: &mut String, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push('"');
-    let mut start = 0;
-    for (index, byte) in value.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&value[start..index]);
-        if escape.is_empty() {
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0xf)]));
-        } else {
-            out.push_str(escape);
-        }
-        start = index + 1;
-    }
-    out.push_str(&value[start..]);
-    out.push('"');
 }
 
 /// Markifact's parameter names, as they appear unprefixed.
@@ -351,29 +324,33 @@ pub fn parse_redirect_with<P: UrlParser>(
     if let Some(length) = parser.length_over(input, MAX_REDIRECT_INPUT_BYTES) {
         return Err(Error::new(
             ErrorCode::InputTooLong,
-            format!(
-                "the redirect URL is {length} bytes long; the limit is {MAX_REDIRECT_INPUT_BYTES} bytes"
-            ),
+            concat(&[
+                "the redirect URL is ",
+                &decimal(length as u64),
+                " bytes long; the limit is ",
+                &decimal(MAX_REDIRECT_INPUT_BYTES as u64),
+                " bytes",
+            ]),
         )
         .with_field("url"));
     }
     if parser.has_non_ascii_host(input) {
         return Err(Error::new(
             ErrorCode::InvalidUrl,
-            format!(
-                "the redirect's host must be ASCII, in its punycode (xn--) form as browsers give it in location.href; got {}",
-                parser.describe(input)
-            ),
+            concat(&[
+                "the redirect's host must be ASCII, in its punycode (xn--) form as browsers give it in location.href; got ",
+                &parser.describe(input),
+            ]),
         )
         .with_field("url"));
     }
     let url = parser.parse_http(input).ok_or_else(|| {
         Error::new(
             ErrorCode::InvalidUrl,
-            format!(
-                "the redirect must be an absolute http(s) URL; got {}",
-                parser.describe(input)
-            ),
+            concat(&[
+                "the redirect must be an absolute http(s) URL; got ",
+                &parser.describe(input),
+            ]),
         )
         .with_field("url")
     })?;
@@ -393,7 +370,9 @@ struct Found {
 
 impl Found {
     fn get<'p>(&self, param: Param, pairs: &'p Pairs<'_>) -> Option<&'p str> {
-        self.slots[param as usize].map(|index| pairs[index].1.as_ref())
+        self.slots[param as usize]
+            .and_then(|index| pairs.get(index))
+            .map(|(_, value)| value.as_ref())
     }
 }
 
@@ -452,52 +431,60 @@ fn read_against_redirect_url<P: UrlParser>(
         .ok_or_else(|| {
             Error::new(
                 ErrorCode::InvalidRedirectUrl,
-                format!(
-                    "options.redirect_url must be an absolute http(s) URL; got {}",
-                    parser.describe(redirect_url)
-                ),
+                concat(&[
+                    "options.redirect_url must be an absolute http(s) URL; got ",
+                    &parser.describe(redirect_url),
+                ]),
             )
             .with_field("redirect_url")
             .with_rule(Rule::NotAUrl)
         })?;
-    let mismatch = |what: String| {
-        Error::new(
-            ErrorCode::RedirectMismatch,
-            format!("the redirect does not extend redirect_url: {what}"),
-        )
-        .with_field("url")
+    let mismatch = |what: &[&str]| {
+        let mut message = String::from("the redirect does not extend redirect_url: ");
+        message.push_str(&concat(what));
+        Error::new(ErrorCode::RedirectMismatch, message).with_field("url")
     };
     // For http(s), equal origins are equal schemes, hosts and ports (the default one omitted).
     let (origin, base_origin) = (parser.origin(url), parser.origin(&base));
     if origin != base_origin {
-        return Err(mismatch(format!(
-            "it goes to {} instead of {}",
-            quote(&origin),
-            quote(&base_origin)
-        )));
+        return Err(mismatch(&[
+            "it goes to ",
+            &quote(&origin),
+            " instead of ",
+            &quote(&base_origin),
+        ]));
     }
     let (path, base_path) = (parser.path(url), parser.path(&base));
     if path != base_path {
-        return Err(mismatch(format!(
-            "its path is {} instead of {}",
-            quote(&path),
-            quote(&base_path)
-        )));
+        return Err(mismatch(&[
+            "its path is ",
+            &quote(&path),
+            " instead of ",
+            &quote(&base_path),
+        ]));
     }
     let base_query = parser.query(&base);
     let app: Pairs<'_> = form_urlencoded::parse(base_query.as_bytes()).collect();
-    if let Some(position) = app.iter().zip(&pairs).position(|(a, p)| a != p) {
-        return Err(mismatch(format!(
-            "the app's parameter {} (position {}) was changed",
-            quote(&app[position].0),
-            position + 1
-        )));
+    let changed = app
+        .iter()
+        .zip(&pairs)
+        .enumerate()
+        .find(|(_, (a, p))| a != p);
+    if let Some((position, ((key, _), _))) = changed {
+        return Err(mismatch(&[
+            "the app's parameter ",
+            &quote(key),
+            " (position ",
+            &decimal(position as u64 + 1),
+            ") was changed",
+        ]));
     }
-    if pairs.len() < app.len() {
-        return Err(mismatch(format!(
-            "the app's parameter {} is missing",
-            quote(&app[pairs.len()].0)
-        )));
+    if let Some((key, _)) = app.get(pairs.len()) {
+        return Err(mismatch(&[
+            "the app's parameter ",
+            &quote(key),
+            " is missing",
+        ]));
     }
     let key_for = |param: Param| -> &'static str {
         if app.iter().any(|(k, _)| k == param.name()) {
@@ -506,7 +493,7 @@ fn read_against_redirect_url<P: UrlParser>(
             param.name()
         }
     };
-    let appended = &pairs[app.len()..];
+    let appended = pairs.get(app.len()..).unwrap_or_default();
     let locate = |param: Param| -> Result<Option<usize>> {
         let key = key_for(param);
         let mut hits = appended.iter().enumerate().filter(|(_, (k, _))| k == key);
@@ -542,7 +529,11 @@ fn prefixed_name(param: Param) -> &'static str {
 fn duplicate(param: Param, key: &str) -> Error {
     Error::new(
         ErrorCode::DuplicateParameter,
-        format!("the redirect carries {key} more than once, so its value is ambiguous"),
+        concat(&[
+            "the redirect carries ",
+            key,
+            " more than once, so its value is ambiguous",
+        ]),
     )
     .with_field(param.name())
 }
@@ -559,7 +550,7 @@ fn read_status(found: &Found, pairs: &Pairs<'_>) -> Result<bool> {
         Some("error") => Ok(false),
         Some(other) => Err(Error::new(
             ErrorCode::InvalidStatus,
-            format!("status must be exactly \"success\" or \"error\"; got {}", quote(other)),
+            concat(&["status must be exactly \"success\" or \"error\"; got ", &quote(other)]),
         )
         .with_field("status")),
     }
@@ -578,11 +569,12 @@ fn build(
                 Some(value) if !value.is_empty() => Ok(value.to_owned()),
                 got => Err(Error::new(
                     ErrorCode::MissingParameter,
-                    format!(
-                        "a success redirect needs a non-empty {}; it is {}",
+                    concat(&[
+                        "a success redirect needs a non-empty ",
                         param.name(),
-                        if got.is_some() { "empty" } else { "missing" }
-                    ),
+                        "; it is ",
+                        if got.is_some() { "empty" } else { "missing" },
+                    ]),
                 )
                 .with_field(param.name())),
             }

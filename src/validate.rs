@@ -3,8 +3,9 @@
 //! The rules are the project's reading of the Markifact contract (see the README's "Validation
 //! rules"); each rejection carries the [`Rule`] it broke.
 
-use crate::error::{quote, Error, ErrorCode, Result, Rule};
+use crate::error::{Error, ErrorCode, Result, Rule};
 use crate::host::{has_non_ascii_host, raw_authority};
+use crate::text::quote;
 use url::Url;
 
 /// Longest accepted `redirect_url`, in bytes of UTF-8.

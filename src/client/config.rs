@@ -6,7 +6,8 @@ use url::Url;
 
 use super::request::Request;
 use super::retry::RetryPolicy;
-use crate::error::{quote, Error, ErrorCode, Result, Rule};
+use crate::error::{Error, ErrorCode, Result, Rule};
+use crate::text::quote;
 
 use super::DEFAULT_BASE_URL;
 

@@ -3,8 +3,9 @@
 //! Every id goes into the path percent-encoded as one segment, so no id (`../x`, `a/b?c`, `%2F`)
 //! can change which route is called.
 
-use crate::error::{quote, Error, ErrorCode, Result, Rule};
+use crate::error::{Error, ErrorCode, Result, Rule};
 use crate::models::CreateAuthLinkRequest;
+use crate::text::quote;
 use crate::validate::{validate_external_id, validate_redirect_url, RedirectUrlOptions};
 
 /// The HTTP methods the API uses.

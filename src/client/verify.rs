@@ -31,9 +31,10 @@
 //! ```
 
 use super::request::{self, LookupBy, Request};
-use crate::error::{quote, Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::models::{AuthLinkState, AuthLinkStatus, Connection};
 use crate::redirect::{RedirectResult, RedirectSuccess};
+use crate::text::quote;
 
 /// What the app knows independently of the redirect, to hold the redirect's claim against.
 ///

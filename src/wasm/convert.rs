@@ -103,9 +103,5 @@ pub(super) fn optional<T>(
 }
 
 pub(super) fn wrong_type(field: &str, expected: &str) -> JsValue {
-    js_error(Error::invalid_argument(
-        field.to_owned(),
-        Rule::WrongType,
-        format!("{field} must be {expected}"),
-    ))
+    js_error(Error::wrong_type(field, expected))
 }

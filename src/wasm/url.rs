@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use js_sys::JsString;
 use wasm_bindgen::prelude::*;
 
-use crate::error::quote;
+use crate::text::quote;
 use crate::UrlParser;
 
 #[wasm_bindgen(module = "/js/url.js")]

@@ -65,7 +65,10 @@ pub fn run(port: u16) -> Result<(), String> {
     let tarball = pkg::build()?;
     eprintln!("starting the sandbox and the Worker (workerd)…");
     let stack = DemoStack::start(port, &tarball)?;
-    println!("markifact-connect demo: {}  (Ctrl-C to stop)", stack.server.url());
+    println!(
+        "markifact-connect demo: {}  (Ctrl-C to stop)",
+        stack.server.url()
+    );
     loop {
         std::thread::park();
     }

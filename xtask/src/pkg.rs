@@ -9,8 +9,9 @@ use crate::tools;
 
 const OUT_NAME: &str = "markifact_connect";
 
-/// The `markifact-connect/callback` entry's wasm: the same crate without its `full` feature
-/// (the redirect parser and errors only; no client, no `url` crate, no `serde_json`).
+/// The `markifact-connect/callback` entry's wasm: the same crate without its `full` feature and
+/// with `callback-abi` (the redirect parser alone, behind the hand-written glue in
+/// js/callback-glue.js; no wasm-bindgen, no client, no `url` crate, no `serde_json`).
 const CALLBACK_OUT_NAME: &str = "markifact_connect_callback";
 
 /// Files copied verbatim from js/ into the package.
@@ -24,6 +25,9 @@ const JS_SOURCES: &[&str] = &[
     "index.d.ts",
     "markifact-error.d.ts",
     "callback-api.js",
+    "callback-api.d.ts",
+    "callback-glue.js",
+    "url.js",
     "callback-node.js",
     "callback-browser.js",
     "callback-workerd.js",
@@ -42,7 +46,10 @@ pub fn build() -> Result<PathBuf, String> {
     // Cargo keeps both feature sets' artifacts, so each build is a no-op once done; the wasm is
     // copied out right after its build because both land on the same path.
     let full = compile(&[], OUT_NAME)?;
-    let callback = compile(&["--no-default-features"], CALLBACK_OUT_NAME)?;
+    let callback = compile(
+        &["--no-default-features", "--features", "callback-abi"],
+        CALLBACK_OUT_NAME,
+    )?;
     let stamp_path = pkg.join(".build-stamp");
     let stamp = format!("{}{}", fingerprint(&full)?, fingerprint(&callback)?);
     if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
@@ -50,7 +57,8 @@ pub fn build() -> Result<PathBuf, String> {
             fs::remove_dir_all(&pkg).map_err(|e| format!("removing pkg/: {e}"))?;
         }
         bindgen(&full, OUT_NAME)?;
-        bindgen(&callback, CALLBACK_OUT_NAME)?;
+        fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
+        optimise(&callback, &pkg.join(format!("{CALLBACK_OUT_NAME}_bg.wasm")))?;
         fs::write(&stamp_path, &stamp).map_err(|e| e.to_string())?;
     }
     write_entries(&pkg)?;
@@ -99,14 +107,15 @@ fn bindgen(wasm: &Path, name: &str) -> Result<(), String> {
         ],
     )
     .run()?;
-    let bg = format!("pkg/{name}_bg.wasm");
-    cmd::new(tools::npm_bin("wasm-opt"), &wasm_opt_args(&bg)).run()
+    let bg = root().join(format!("pkg/{name}_bg.wasm"));
+    optimise(&bg, &bg)
 }
 
-/// The wasm-opt passes (each measured, see BENCHMARKS.md): -Oz, to a fixed point, without the
-/// producers section.
-fn wasm_opt_args(file: &str) -> Vec<&str> {
-    vec![
+/// wasm-opt with the passes that measured best (see benches/levers.md): -Oz, to a fixed point,
+/// without the producers section.
+fn optimise(wasm: &Path, out: &Path) -> Result<(), String> {
+    let (wasm, out) = (wasm.to_string_lossy(), out.to_string_lossy());
+    let args = [
         "-Oz",
         "--converge",
         "--strip-producers",
@@ -116,10 +125,11 @@ fn wasm_opt_args(file: &str) -> Vec<&str> {
         "--enable-reference-types",
         "--enable-multivalue",
         "--enable-mutable-globals",
-        file,
+        &wasm,
         "-o",
-        file,
-    ]
+        &out,
+    ];
+    cmd::new(tools::npm_bin("wasm-opt"), &args).run()
 }
 
 /// The size budget, in bytes of gzip -9 (each file compressed on its own, summed) of what a
@@ -230,13 +240,12 @@ fn write_entries(pkg: &Path) -> Result<(), String> {
     )
     .map_err(|e| e.to_string())?;
     write_api_declarations(pkg, OUT_NAME, "api.d.ts")?;
-    write_api_declarations(pkg, CALLBACK_OUT_NAME, "callback-api.d.ts")?;
     fs::copy(root().join("README.md"), pkg.join("README.md"))
         .map_err(|e| format!("README.md: {e}"))?;
     fs::write(pkg.join("package.json"), package_json()).map_err(|e| e.to_string())
 }
 
-/// `api.d.ts` (`callback-api.d.ts`): the generated declarations of the API (ts-rs types and wasm-bindgen function
+/// `api.d.ts`: the generated declarations of the API (ts-rs types and wasm-bindgen function
 /// signatures) without the start-up part, plus the error class.
 fn write_api_declarations(pkg: &Path, name: &str, out: &str) -> Result<(), String> {
     let glue = fs::read_to_string(pkg.join(format!("{name}.d.ts"))).map_err(|e| e.to_string())?;

@@ -1,6 +1,5 @@
-// The declarations of `markifact-connect/callback`'s API: a subset of the main entry's, which are
-// generated from the Rust types (api.d.ts, written by `cargo xtask pkg`).
-export { parseRedirect, errorCodes } from "./api.js";
+// The declarations of `markifact-connect/callback`'s API: a subset of the main entry's.
+export { parseRedirect, errorCodes } from "./callback-glue.js";
 export type {
   ErrorCode,
   ParseRedirectOptions,

@@ -1,8 +1,8 @@
-// The glue of the `markifact-connect/callback` wasm (src/callback_abi/): instead of
-// wasm-bindgen's generated glue, a few lines over the module's own small ABI. The platform's URL
-// parses here; the strings go into the wasm as UTF-8 and the answer comes back as JSON.
+// The glue of the parser wasm (src/callback_abi/), behind `parseRedirect` in every entry: instead
+// of wasm-bindgen's generated glue, a few lines over the module's own small ABI. The platform's
+// WHATWG URL parses here (the wasm carries no URL parser); the strings go into the wasm as UTF-8
+// and the answer comes back as JSON.
 import { MarkifactError } from "./markifact-error.js";
-import { httpUrl, nonAsciiHost, utf8Length } from "./url.js";
 
 // The `flags` of `parse_redirect` (the same constants are in src/callback_abi/mod.rs).
 const URL_NOT_A_STRING = 1;
@@ -16,10 +16,21 @@ const REDIRECT_URL_NON_ASCII_HOST = 64;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 let wasm;
+let limit;
 
 /** Called once by each entry with the instance it made, the way its runtime loads wasm. */
 export function useInstance(instance) {
   wasm = instance.exports;
+  limit = wasm.max_input_bytes();
+}
+
+/** Browsers: compiles the fetched wasm (streaming when the server sends the wasm MIME type). */
+export async function instantiateParser(fetching) {
+  const response = await fetching;
+  const { instance } = response.headers.get("content-type")?.startsWith("application/wasm")
+    ? await WebAssembly.instantiateStreaming(response)
+    : await WebAssembly.instantiate(await response.arrayBuffer());
+  useInstance(instance);
 }
 
 /** Parses the URL Markifact redirected the user's browser to (e.g. `location.href`). */
@@ -37,54 +48,143 @@ export function parseRedirect(url, options) {
       if (redirectUrl !== undefined && typeof redirectUrl !== "string") flags |= REDIRECT_URL_NOT_A_STRING;
     }
   }
-  if (flags) return call(flags, []);
-  const limit = wasm.max_input_bytes();
+  if (flags) return call(flags, NONE, NONE);
   if (url.length * 3 > limit) {
     const bytes = utf8Length(url);
     // Too long to be read: only its length goes in, for the message.
-    if (bytes > limit) return call(URL_TOO_LONG, [bytes]);
+    if (bytes > limit) return call(URL_TOO_LONG, [bytes], NONE);
   }
+  const exact = redirectUrl !== undefined;
   if (nonAsciiHost(url)) flags |= URL_NON_ASCII_HOST;
-  if (redirectUrl !== undefined && nonAsciiHost(redirectUrl)) flags |= REDIRECT_URL_NON_ASCII_HOST;
-  const strings = [...withUrl(url), ...(redirectUrl === undefined ? [] : withUrl(redirectUrl))];
-  let room = 0;
-  for (const text of strings) room += (text?.length ?? 0) * 3;
-  let at = wasm.begin(room);
-  const memory = new Uint8Array(wasm.memory.buffer);
-  const lengths = strings.map((text) => {
-    if (text === undefined) return -1;
-    const { written } = encoder.encodeInto(text, memory.subarray(at));
-    at += written;
-    return written;
-  });
-  return call(flags, lengths);
+  if (exact && nonAsciiHost(redirectUrl)) flags |= REDIRECT_URL_NON_ASCII_HOST;
+  return call(
+    flags,
+    prepare(url, exact, flags & URL_NON_ASCII_HOST),
+    exact ? prepare(redirectUrl, exact, flags & REDIRECT_URL_NON_ASCII_HOST) : NONE,
+  );
 }
 
 /** The stable error codes, for `switch` statements and documentation. */
 export function errorCodes() {
-  return read(wasm.error_codes());
+  return JSON.parse(text(wasm.error_codes()));
 }
 
-// The string, then the `search`, `origin` and `pathname` of its URL when it is an absolute
-// http(s) URL.
-function withUrl(text) {
-  const url = httpUrl(text);
-  return url ? [text, url.search, url.origin, url.pathname] : [text, undefined, undefined, undefined];
+const NONE = [];
+
+// What the wasm reads of a string: the string itself only where a message may quote it, and the
+// parts of its URL (origin and path only for an exact parse against a redirectUrl).
+function prepare(input, exact, nonAsciiHost) {
+  const url = httpUrl(input);
+  if (!url) return [input];
+  return [nonAsciiHost ? input : undefined, url.search, exact ? url.origin : undefined, exact ? url.pathname : undefined];
 }
 
-function call(flags, lengths) {
-  while (lengths.length < 8) lengths.push(-1);
-  let length;
+// Writes the strings into the wasm (UTF-8, one after the other) and runs the parser.
+function call(flags, strings, base) {
+  const all = strings.concat(base);
+  let room = 0;
+  for (const string of all) room += (string?.length ?? 0) * 3;
+  let at = wasm.begin(room);
+  const memory = new Uint8Array(wasm.memory.buffer);
+  const lengths = [-1, -1, -1, -1, -1, -1, -1, -1];
+  all.forEach((string, index) => {
+    // A number is the length in bytes of a url too long to be copied in.
+    if (typeof string === "number") lengths[index] = string;
+    else if (string !== undefined) {
+      const { written } = encoder.encodeInto(string, memory.subarray(at));
+      at += written;
+      lengths[index] = written;
+    }
+  });
+  let answer;
   try {
-    length = wasm.parse_redirect(flags, ...lengths);
+    answer = wasm.parse_redirect(flags, ...lengths);
   } catch (cause) {
     throw new MarkifactError("internal", `markifact-connect failed (please report this): ${cause}`);
   }
-  const answer = read(Math.abs(length));
-  if (length < 0) throw new MarkifactError(answer.code, answer.message, answer);
-  return answer;
+  if (answer < 0) {
+    const error = JSON.parse(text(-answer));
+    throw new MarkifactError(error.code, error.message, error);
+  }
+  return result(new Int32Array(wasm.memory.buffer, wasm.header(), answer));
 }
 
-function read(length) {
-  return JSON.parse(decoder.decode(new Uint8Array(wasm.memory.buffer, wasm.output(), length)));
+// The result from the wasm's header: [success, bytes of text, then the length in UTF-16 units of
+// each string in the text (-1: absent)]: connectionType, connectionId or error, externalId, the
+// number of app parameters, and each parameter's name and value.
+function result(header) {
+  const strings = text(header[1]);
+  let at = 0;
+  let next = 2;
+  const take = () => {
+    const length = header[next++];
+    if (length < 0) return undefined;
+    at += length;
+    return strings.slice(at - length, at);
+  };
+  const connectionType = take();
+  const idOrError = take();
+  const externalId = take();
+  const out = header[0] === 1
+    ? { status: "success", connectionType, connectionId: idOrError }
+    : { status: "error", ...(connectionType === undefined ? {} : { connectionType }), error: idOrError };
+  if (externalId !== undefined) out.externalId = externalId;
+  const count = header[next++];
+  const appParams = new Array(count);
+  for (let i = 0; i < count; i++) appParams[i] = [take(), take()];
+  out.appParams = appParams;
+  return out;
 }
+
+// `bytes` of UTF-8 at the wasm's output.
+function text(bytes) {
+  return decoder.decode(new Uint8Array(wasm.memory.buffer, wasm.output(), bytes));
+}
+
+// `new URL(input)` when it is an absolute http(s) URL, otherwise undefined.
+function httpUrl(input) {
+  let url;
+  try {
+    url = new URL(input);
+  } catch {
+    return undefined;
+  }
+  return url.protocol === "https:" || url.protocol === "http:" ? url : undefined;
+}
+
+// The length in bytes of UTF-8 of the string Rust would get (a lone surrogate becomes U+FFFD).
+function utf8Length(text) {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+// Whether the host, read as the URL parser reads it, has non-ASCII characters or escapes of
+// non-ASCII bytes: the rule of src/host.rs, so that the native build and this one refuse the
+// same redirects.
+function nonAsciiHost(input) {
+  // Most inputs have neither anywhere: one scan instead of the authority's extraction. (No `i`
+  // flag in these expressions: case-folding a non-ASCII class costs V8 2 ms at first use.)
+  if (!/[^\u0000-\u007f]|%[\t\n\r]*[89a-fA-F]/.test(input)) return false;
+  const text = input.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, "").replace(/[\t\n\r]/g, "");
+  const colon = text.indexOf(":");
+  if (colon < 0) return false;
+  let rest = text.slice(colon + 1);
+  const scheme = text.slice(0, colon).replace(/[A-Z]/g, (c) => c.toLowerCase());
+  if (SPECIAL_SCHEMES.includes(scheme)) rest = rest.replace(/^[/\\]+/, "");
+  else if (rest.startsWith("//")) rest = rest.slice(2);
+  else return false;
+  const end = rest.search(/[/\\?#]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  return /[^\u0000-\u007f]|%[89a-fA-F][0-9a-fA-F]/.test(authority.slice(authority.lastIndexOf("@") + 1));
+}
+
+const SPECIAL_SCHEMES = ["http", "https", "ws", "wss", "ftp"];

@@ -1,8 +1,13 @@
 // Cloudflare Workers (workerd): wrangler imports a .wasm file as a compiled WebAssembly.Module,
-// and workerd forbids compiling wasm from bytes at run time, so instantiate that module.
-import wasmModule from "./markifact_connect_bg.wasm";
+// and workerd forbids compiling wasm from bytes at run time, so instantiate those modules: the
+// parser's at import, the main one (client, validators) on first use.
+import mainModule from "./markifact_connect_bg.wasm";
+import parserModule from "./markifact_connect_callback_bg.wasm";
 import { initSync } from "./markifact_connect.js";
+import { useInstance } from "./callback-glue.js";
+import { loadMainWasm } from "./main-wasm.js";
 
-initSync({ module: wasmModule });
+useInstance(new WebAssembly.Instance(parserModule));
+loadMainWasm(() => initSync({ module: mainModule }));
 
 export * from "./api.js";

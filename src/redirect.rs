@@ -101,67 +101,6 @@ impl RedirectResult {
     }
 }
 
-impl RedirectResult {
-    /// The result in its JavaScript shape, as JSON: the same text `serde_json` writes from the
-    /// `Serialize` impl, without `serde_json` (the npm package's callback build leaves it out).
-    #[cfg(any(test, all(target_arch = "wasm32", any(feature = "full", feature = "callback-abi"))))]
-    pub(crate) fn to_js_json(&self) -> String {
-        let mut out = String::with_capacity(128);
-        let field = |out: &mut String, name: &str, value: &str| {
-            out.push_str(",\"");
-            out.push_str(name);
-            out.push_str("\":");
-            crate::text::json_string(out, value);
-        };
-        let (connection_type, connection_id, external_id, error, app_params) = match self {
-            RedirectResult::Success(s) => {
-                out.push_str("{\"status\":\"success\"");
-                let id = Some(s.connection_id.as_str());
-                (
-                    Some(s.connection_type.as_str()),
-                    id,
-                    &s.external_id,
-                    None,
-                    &s.app_params,
-                )
-            }
-            RedirectResult::Error(e) => {
-                out.push_str("{\"status\":\"error\"");
-                let error = Some(e.error.as_str());
-                (
-                    e.connection_type.as_deref(),
-                    None,
-                    &e.external_id,
-                    error,
-                    &e.app_params,
-                )
-            }
-        };
-        if let Some(value) = connection_type {
-            field(&mut out, "connectionType", value);
-        }
-        if let Some(value) = connection_id {
-            field(&mut out, "connectionId", value);
-        }
-        if let Some(value) = external_id {
-            field(&mut out, "externalId", value);
-        }
-        if let Some(value) = error {
-            field(&mut out, "error", value);
-        }
-        out.push_str(",\"appParams\":[");
-        for (index, (key, value)) in app_params.iter().enumerate() {
-            out.push_str(if index == 0 { "[" } else { ",[" });
-            crate::text::json_string(&mut out, key);
-            out.push(',');
-            crate::text::json_string(&mut out, value);
-            out.push(']');
-        }
-        out.push_str("]}");
-        out
-    }
-}
-
 /// Markifact's parameter names, as they appear unprefixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Param {
@@ -664,28 +603,6 @@ mod tests {
         ] {
             let result: RedirectResult = serde_json::from_str(json).unwrap();
             assert_eq!(serde_json::to_string(&result).unwrap(), json);
-            assert_eq!(result.to_js_json(), json);
-        }
-    }
-
-    #[test]
-    fn the_js_json_is_what_serde_json_writes() {
-        let nasty = "q\"u\\o\u{0}\u{1f}\u{7f}\n\r\t\u{8}\u{c}é😀\u{2028}</script>";
-        for result in [
-            RedirectResult::Success(RedirectSuccess {
-                connection_type: nasty.into(),
-                connection_id: "c".into(),
-                external_id: Some(nasty.into()),
-                app_params: vec![(nasty.into(), "".into()), ("a".into(), nasty.into())],
-            }),
-            RedirectResult::Error(RedirectError {
-                connection_type: None,
-                external_id: None,
-                error: nasty.into(),
-                app_params: vec![],
-            }),
-        ] {
-            assert_eq!(result.to_js_json(), serde_json::to_string(&result).unwrap());
         }
     }
 

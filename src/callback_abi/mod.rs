@@ -1,14 +1,14 @@
-//! The exports of the `markifact-connect/callback` wasm, for its hand-written glue
-//! (js/callback-glue.js). No wasm-bindgen: no generated glue to download and no per-export shims,
-//! which were most of that module.
+//! The exports of the parser wasm, behind `parseRedirect` in every entry of the npm package, for
+//! its hand-written glue (js/callback-glue.js). No wasm-bindgen: no generated glue to download and
+//! no per-export shims, which were most of this module.
 //!
 //! A call: the glue calls [`begin`] (which frees everything the previous call allocated and
 //! reserves room for the strings), writes the strings into that room as UTF-8 one after the
-//! other, and calls [`parse_redirect`] with their lengths. The platform's `URL` has already
-//! parsed them in the glue (`httpUrl` in js/url.js), so its parts arrive as strings too: the
-//! module carries no URL parser. The answer is JSON at [`output`], its length returned: a
-//! `RedirectResult` in its JavaScript shape, or, when the length is negative, the fields of a
-//! `MarkifactError`.
+//! other, and calls [`parse_redirect`] with their lengths. The platform's `URL` has already parsed
+//! them in the glue, so the parts of the URL the parser reads arrive as strings: the module carries
+//! no URL parser. A result comes back as text at [`output`] described by a header of lengths at
+//! [`header`], which the glue slices into the result object without a JSON parse; an error as
+//! JSON at [`output`].
 
 mod heap;
 
@@ -19,7 +19,7 @@ use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use crate::redirect::{parse_redirect_with, UrlParser, MAX_REDIRECT_INPUT_BYTES};
 use crate::text::{json_string, quote};
-use crate::{Error, ErrorCode, Result};
+use crate::{Error, ErrorCode, RedirectResult, Result};
 
 // `parse_redirect`'s `flags`: what the glue found checking the arguments (in JavaScript, where
 // their types are), reported here so that the messages are the core's.
@@ -29,15 +29,16 @@ const OPTIONS_UNREADABLE: u32 = 4;
 const REDIRECT_URL_NOT_A_STRING: u32 = 8;
 /// The url is over [`MAX_REDIRECT_INPUT_BYTES`]: it was not copied, `url` is its length in bytes.
 const URL_TOO_LONG: u32 = 16;
-// The host rule of src/host.rs, applied by the glue (`nonAsciiHost` in js/url.js, which the
-// main entry's parser uses too): 2.4 KB less wasm than the Rust copy.
+// The host rule of src/host.rs, applied by the glue (`nonAsciiHost` in js/callback-glue.js):
+// 2.4 KB less wasm than the Rust copy.
 const URL_NON_ASCII_HOST: u32 = 32;
 const REDIRECT_URL_NON_ASCII_HOST: u32 = 64;
 
 /// Where the strings of the current call start.
 static INPUT: AtomicUsize = AtomicUsize::new(0);
-/// The answer of the last call: where it starts.
+/// The answer of the last call: its text, and the header describing a result.
 static OUTPUT: AtomicUsize = AtomicUsize::new(0);
+static HEADER: AtomicUsize = AtomicUsize::new(0);
 
 /// Starts a call: frees the previous call's memory and returns room for `bytes` of strings.
 #[no_mangle]
@@ -54,17 +55,24 @@ pub extern "C" fn max_input_bytes() -> usize {
     MAX_REDIRECT_INPUT_BYTES
 }
 
-/// Where the answer of the last call starts.
+/// Where the text of the last answer starts.
 #[no_mangle]
 pub extern "C" fn output() -> *const u8 {
     OUTPUT.load(Relaxed) as *const u8
 }
 
+/// Where the header of the last result starts (see [`answer_result`]).
+#[no_mangle]
+pub extern "C" fn header() -> *const i32 {
+    HEADER.load(Relaxed) as *const i32
+}
+
 /// Parses a redirect. Each length is of a string the glue wrote (in this order), or -1 for one it
-/// did not: the url, the `search`, `origin` and `pathname` of its `URL` (absent unless it is an
-/// absolute http(s) URL), then the same four for `options.redirectUrl` (absent without one).
-/// `flags` holds the argument checks and the host rule's verdicts made in the glue.
-/// Returns the answer's length, negative for an error.
+/// did not: the url itself (only where a message may quote it), the `search`, `origin` and
+/// `pathname` of its `URL` (`search` present exactly when it is an absolute http(s) URL; `origin`
+/// and `pathname` only with a redirectUrl), then the same four for `options.redirectUrl` (absent
+/// without one). `flags` holds the argument checks and the host rule's verdicts made in the glue.
+/// Returns the length of the result's header, or minus the length of an error's JSON.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "C" fn parse_redirect(
@@ -89,25 +97,26 @@ pub extern "C" fn parse_redirect(
             }
         } else {
             let non_ascii_host = flags & URL_NON_ASCII_HOST != 0;
-            strings.prepared(url, non_ascii_host, [url_search, url_origin, url_path])?
+            strings.prepared([url, url_search, url_origin, url_path], non_ascii_host)?
         };
+        let base = [base, base_search, base_origin, base_path];
         let base = match base {
-            -1 => None,
+            [-1, -1, _, _] => None,
             _ => {
                 let non_ascii_host = flags & REDIRECT_URL_NON_ASCII_HOST != 0;
-                let parts = [base_search, base_origin, base_path];
-                Some(strings.prepared(base, non_ascii_host, parts)?)
+                Some(strings.prepared(base, non_ascii_host)?)
             }
         };
         parse_redirect_with(&Glue, &input, base.as_ref())
     });
     match result {
-        Ok(result) => answer(result.to_js_json()),
-        Err(error) => -answer(
-            error
+        Ok(result) => answer_result(&result),
+        Err(error) => {
+            let json = error
                 .rename_field("redirect_url", "redirectUrl")
-                .to_js_json(),
-        ),
+                .to_js_json();
+            -answer_text(json)
+        }
     }
 }
 
@@ -123,14 +132,68 @@ pub extern "C" fn error_codes() -> i32 {
         json_string(&mut json, code.as_str());
     }
     json.push(']');
-    answer(json)
+    answer_text(json)
 }
 
-fn answer(json: String) -> i32 {
-    let json = json.leak();
-    OUTPUT.store(json.as_ptr() as usize, Relaxed);
+fn answer_text(text: String) -> i32 {
+    let text = text.leak();
+    OUTPUT.store(text.as_ptr() as usize, Relaxed);
     // An answer is at most a few times the 16 KiB input, or the redirectUrl's length.
-    i32::try_from(json.len()).unwrap_or(i32::MAX)
+    i32::try_from(text.len()).unwrap_or(i32::MAX)
+}
+
+/// Writes a result as its strings, one after the other, and a header for the glue to cut them
+/// apart again: `[1 for success or 0, bytes of text, then the length in UTF-16 units of each
+/// string (-1: absent)]`: connection type, connection id (success) or error, external id, the
+/// number of app parameters, then each parameter's name and value. Returns the header's length.
+fn answer_result(result: &RedirectResult) -> i32 {
+    let (success, connection_type, id_or_error, external_id) = match result {
+        RedirectResult::Success(s) => (
+            1,
+            Some(&s.connection_type),
+            Some(&s.connection_id),
+            &s.external_id,
+        ),
+        RedirectResult::Error(e) => (
+            0,
+            e.connection_type.as_ref(),
+            Some(&e.error),
+            &e.external_id,
+        ),
+    };
+    let params = result.app_params();
+    let mut header = Vec::with_capacity(6 + 2 * params.len());
+    let mut text = String::new();
+    let mut push = |header: &mut Vec<i32>, value: Option<&String>| match value {
+        Some(value) => {
+            text.push_str(value);
+            header.push(utf16_length(value));
+        }
+        None => header.push(-1),
+    };
+    header.extend([success, 0]);
+    push(&mut header, connection_type);
+    push(&mut header, id_or_error);
+    push(&mut header, external_id.as_ref());
+    header.push(i32::try_from(params.len()).unwrap_or(i32::MAX));
+    for (name, value) in params {
+        push(&mut header, Some(name));
+        push(&mut header, Some(value));
+    }
+    header[1] = answer_text(text);
+    let header = header.leak();
+    HEADER.store(header.as_ptr() as usize, Relaxed);
+    i32::try_from(header.len()).unwrap_or(i32::MAX)
+}
+
+/// The length of `text` in UTF-16 code units: what `String.prototype.slice` counts.
+fn utf16_length(text: &str) -> i32 {
+    let units = if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().map(char::len_utf16).sum()
+    };
+    i32::try_from(units).unwrap_or(i32::MAX)
 }
 
 fn check_arguments(flags: u32) -> Result<()> {
@@ -164,27 +227,26 @@ impl Strings {
             .map_err(|_| Error::internal("the glue passed a string that is not UTF-8"))
     }
 
-    fn prepared(&mut self, text: i32, non_ascii_host: bool, parts: [i32; 3]) -> Result<Prepared> {
-        let text = self.next(text)?.unwrap_or_default();
-        let [search, origin, path] = parts.map(|length| self.next(length));
-        let url = match (search?, origin?, path?) {
-            (Some(search), Some(origin), Some(path)) => Some(PlatformUrl {
-                search,
-                origin,
-                path,
-            }),
-            _ => None,
-        };
+    /// A string and its URL's parts: `[text, search, origin, pathname]`.
+    fn prepared(&mut self, lengths: [i32; 4], non_ascii_host: bool) -> Result<Prepared> {
+        let [text, search, origin, path] = lengths.map(|length| self.next(length));
+        let text = text?.unwrap_or_default();
+        let (search, origin, path) = (search?, origin?, path?);
         Ok(Prepared {
             text,
             bytes: text.len(),
             non_ascii_host,
-            url,
+            url: search.map(|search| PlatformUrl {
+                search,
+                origin: origin.unwrap_or_default(),
+                path: path.unwrap_or_default(),
+            }),
         })
     }
 }
 
-/// A string the glue passed, with what the platform's `URL` made of it.
+/// A string the glue passed, with what the platform's `URL` made of it. `text` is empty where no
+/// message can quote it (a URL that parsed, with an ASCII host).
 struct Prepared {
     text: &'static str,
     bytes: usize,
@@ -192,7 +254,7 @@ struct Prepared {
     url: Option<PlatformUrl>,
 }
 
-/// The parts of a `URL` the parser reads.
+/// The parts of a `URL` the parser reads (`origin` and `path` only in an exact parse).
 #[derive(Clone, Copy)]
 struct PlatformUrl {
     search: &'static str,

@@ -1,8 +1,6 @@
 //! Conversions between untyped JavaScript values and the core's types.
 
-#[cfg(feature = "full")]
-use js_sys::{JsString, JSON};
-use js_sys::{Object, Reflect};
+use js_sys::{JsString, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
 use crate::{Error, Rule};
@@ -43,14 +41,12 @@ pub(super) fn js_error(error: Error) -> JsValue {
 }
 
 /// A value as a plain JavaScript object, through one JSON string.
-#[cfg(feature = "full")]
 pub(super) fn to_js(value: &impl serde::Serialize) -> JsResult {
     let json = serde_json::to_string(value)
         .map_err(|e| js_error(Error::internal(format!("could not encode a result: {e}"))))?;
     JSON::parse(&json).map_err(|_| js_error(Error::internal("could not decode a result")))
 }
 
-#[cfg(feature = "full")]
 pub(super) fn required_string(value: &JsValue, field: &'static str) -> Result<String, JsValue> {
     value
         .as_string()
@@ -60,7 +56,6 @@ pub(super) fn required_string(value: &JsValue, field: &'static str) -> Result<St
 /// A string that must reach Markifact unchanged (an id): a lone surrogate would silently become
 /// U+FFFD on the way into Rust, so it is refused instead. URLs need no such check: the URL
 /// standard itself replaces lone surrogates, so the normalised URL returned is what gets sent.
-#[cfg(feature = "full")]
 pub(super) fn required_text(value: &JsValue, field: &str) -> Result<String, JsValue> {
     let Some(text) = value.dyn_ref::<JsString>() else {
         return Err(wrong_type(field, "a string"));

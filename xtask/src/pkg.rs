@@ -18,6 +18,7 @@ const CALLBACK_OUT_NAME: &str = "markifact_connect_callback";
 const JS_SOURCES: &[&str] = &[
     "api.js",
     "connect.js",
+    "markifact-error.js",
     "connect.d.ts",
     "node.js",
     "browser.js",
@@ -27,7 +28,8 @@ const JS_SOURCES: &[&str] = &[
     "callback-api.js",
     "callback-api.d.ts",
     "callback-glue.js",
-    "url.js",
+    "callback-glue.d.ts",
+    "main-wasm.js",
     "callback-node.js",
     "callback-browser.js",
     "callback-workerd.js",
@@ -51,7 +53,13 @@ pub fn build() -> Result<PathBuf, String> {
         CALLBACK_OUT_NAME,
     )?;
     let stamp_path = pkg.join(".build-stamp");
-    let stamp = format!("{}{}", fingerprint(&full)?, fingerprint(&callback)?);
+    // The file list too: a file dropped from it must not linger in pkg/.
+    let stamp = format!(
+        "{}{}{}",
+        fingerprint(&full)?,
+        fingerprint(&callback)?,
+        JS_SOURCES.join(",")
+    );
     if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
         if pkg.exists() {
             fs::remove_dir_all(&pkg).map_err(|e| format!("removing pkg/: {e}"))?;
@@ -180,7 +188,7 @@ process.exit(failed ? 1 : 0);
 fn report_sizes(pkg: &Path) -> Result<(), String> {
     const SCRIPT: &str = r#"
 const zlib = require("node:zlib"), fs = require("node:fs");
-const rows = [["wasm", "markifact_connect_bg.wasm"], ["JS glue + entry", "markifact_connect.js", "api.js", "browser.js", "markifact-error.js", "snippets"]];
+const rows = [["wasm", "markifact_connect_bg.wasm"], ["JS glue + entry", "markifact_connect.js", "api.js", "browser.js", "markifact-error.js", "callback-glue.js", "main-wasm.js", "connect.js"], ["parser wasm", "markifact_connect_callback_bg.wasm"]];
 const read = (p) => fs.statSync(p).isDirectory()
   ? Buffer.concat(fs.readdirSync(p, { recursive: true }).map((f) => `${p}/${f}`).filter((f) => fs.statSync(f).isFile()).map((f) => fs.readFileSync(f)))
   : fs.readFileSync(p);
@@ -231,24 +239,18 @@ fn write_entries(pkg: &Path) -> Result<(), String> {
     for name in JS_SOURCES {
         fs::copy(js.join(name), pkg.join(name)).map_err(|e| format!("copying js/{name}: {e}"))?;
     }
-    // wasm-bindgen copies js/markifact-error.js under a hashed snippets/ path and the glue imports
-    // it from there; re-export that one copy so `instanceof MarkifactError` holds everywhere.
-    let snippet = find_snippet(pkg, "markifact-error.js")?;
-    fs::write(
-        pkg.join("markifact-error.js"),
-        format!("export {{ MarkifactError }} from \"./{snippet}\";\n"),
-    )
-    .map_err(|e| e.to_string())?;
-    write_api_declarations(pkg, OUT_NAME, "api.d.ts")?;
+    use_own_error_module(pkg)?;
+    write_api_declarations(pkg)?;
     fs::copy(root().join("README.md"), pkg.join("README.md"))
         .map_err(|e| format!("README.md: {e}"))?;
     fs::write(pkg.join("package.json"), package_json()).map_err(|e| e.to_string())
 }
 
 /// `api.d.ts`: the generated declarations of the API (ts-rs types and wasm-bindgen function
-/// signatures) without the start-up part, plus the error class.
-fn write_api_declarations(pkg: &Path, name: &str, out: &str) -> Result<(), String> {
-    let glue = fs::read_to_string(pkg.join(format!("{name}.d.ts"))).map_err(|e| e.to_string())?;
+/// signatures) without the start-up part, plus the parser's functions and the error class.
+fn write_api_declarations(pkg: &Path) -> Result<(), String> {
+    let glue =
+        fs::read_to_string(pkg.join(format!("{OUT_NAME}.d.ts"))).map_err(|e| e.to_string())?;
     let api = glue
         .split_once(INIT_DECLARATIONS_START)
         .map(|(api, _)| api)
@@ -262,26 +264,39 @@ fn write_api_declarations(pkg: &Path, name: &str, out: &str) -> Result<(), Strin
         .map(|line| format!("{line}\n"))
         .collect();
     let api = format!(
-        "{}\nexport {{ MarkifactError }} from \"./markifact-error.js\";\n",
+        "{}\nexport {{ parseRedirect, errorCodes }} from \"./callback-glue.js\";\nexport {{ MarkifactError }} from \"./markifact-error.js\";\n",
         api.trim_end()
     );
-    fs::write(pkg.join(out), api).map_err(|e| e.to_string())
+    fs::write(pkg.join("api.d.ts"), api).map_err(|e| e.to_string())
 }
 
-fn find_snippet(pkg: &Path, file: &str) -> Result<String, String> {
+/// wasm-bindgen copies js/markifact-error.js under a hashed snippets/ path and its glue imports
+/// it from there: point the glue at the package's own markifact-error.js instead, so that one
+/// module defines `MarkifactError` for every entry (`instanceof` holds everywhere) and Node loads
+/// one file less. Idempotent: a second build finds no snippets/.
+fn use_own_error_module(pkg: &Path) -> Result<(), String> {
     let snippets = pkg.join("snippets");
-    for entry in fs::read_dir(&snippets).map_err(|e| format!("{}: {e}", snippets.display()))? {
-        let dir = entry.map_err(|e| e.to_string())?.path();
-        if dir.join("js").join(file).exists() {
-            let name = dir
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            return Ok(format!("snippets/{name}/js/{file}"));
-        }
+    if !snippets.exists() {
+        return Ok(());
     }
-    Err(format!("wasm-bindgen produced no snippet for js/{file}"))
+    let glue_path = pkg.join(format!("{OUT_NAME}.js"));
+    let glue = fs::read_to_string(&glue_path).map_err(|e| e.to_string())?;
+    let own = glue
+        .lines()
+        .map(|line| match line.split_once("from './snippets/") {
+            Some((import, path)) if path.ends_with("/js/markifact-error.js';") => {
+                format!("{import}from './markifact-error.js';\n")
+            }
+            _ => format!("{line}\n"),
+        })
+        .collect::<String>();
+    if own.contains("./snippets/") || !own.contains("from './markifact-error.js'") {
+        return Err(format!(
+            "{OUT_NAME}.js imports snippets other than js/markifact-error.js; package them"
+        ));
+    }
+    fs::write(&glue_path, own).map_err(|e| e.to_string())?;
+    fs::remove_dir_all(&snippets).map_err(|e| format!("removing pkg/snippets: {e}"))
 }
 
 fn package_json() -> String {
@@ -316,7 +331,6 @@ fn package_json() -> String {
     "*.d.ts",
     "{OUT_NAME}_bg.wasm",
     "{CALLBACK_OUT_NAME}_bg.wasm",
-    "snippets/",
     "README.md"
   ],
   "sideEffects": ["./node.js", "./browser.js", "./workerd.js", "./callback-node.js", "./callback-browser.js", "./callback-workerd.js"],

@@ -10,6 +10,7 @@
 //! a success server-side with the auth link status endpoint before trusting it.
 
 use std::borrow::Cow;
+use std::mem;
 
 use serde::{Deserialize, Serialize};
 
@@ -246,6 +247,61 @@ impl Param {
 
 type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
+/// The query's name-value pairs, as `form_urlencoded::parse` (`URLSearchParams`) reads them. A
+/// sequence without `+` or `%` decodes to itself, so it is borrowed as it is, with no copy and no
+/// UTF-8 check (the hot path: most redirects have little to decode); only the others go through
+/// `form_urlencoded`. One pass over the bytes finds the `&`, the first `=` and whether there is
+/// anything to decode (`str::split` and `split_once` cost more on short sequences).
+fn query_pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+    let mut rest = query;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let (mut end, mut equals, mut encoded) = (rest.len(), None, false);
+        for (index, byte) in rest.bytes().enumerate() {
+            match byte {
+                b'&' => {
+                    end = index;
+                    break;
+                }
+                b'=' if equals.is_none() => equals = Some(index),
+                b'+' | b'%' => encoded = true,
+                _ => {}
+            }
+        }
+        // `end` and `equals` index ASCII bytes, so these splits cannot fail.
+        let (sequence, tail) = rest.split_at_checked(end).unwrap_or((rest, ""));
+        rest = tail.get(1..).unwrap_or("");
+        if sequence.is_empty() {
+            continue;
+        }
+        if encoded {
+            // A non-empty sequence without `&` is exactly one pair.
+            return form_urlencoded::parse(sequence.as_bytes()).next();
+        }
+        let (name, value) = match equals.and_then(|index| sequence.split_at_checked(index)) {
+            Some((name, value)) => (name, value.get(1..).unwrap_or("")),
+            None => (sequence, ""),
+        };
+        return Some((Cow::Borrowed(name), Cow::Borrowed(value)));
+    })
+}
+
+/// [`query_pairs`] in a `Vec` allocated once, for as many pairs as there are `&`-separated
+/// sequences (a vectorised count, where growing from the iterator's unknown length reallocates).
+fn collect_pairs(query: &str) -> Pairs<'_> {
+    // In u32 lanes, four to a 128-bit register (a usize count widens each byte to 64 bits);
+    // wrapping, as it only sizes the Vec.
+    let ampersands = query
+        .bytes()
+        .fold(0u32, |n, b| n.wrapping_add(u32::from(b == b'&'))) as usize;
+    let sequences = if query.is_empty() { 0 } else { ampersands + 1 };
+    let mut pairs = Vec::with_capacity(sequences);
+    pairs.extend(query_pairs(query));
+    pairs
+}
+
 /// Parses the URL Markifact redirected the user's browser to.
 ///
 /// The URL must be an absolute `http:` or `https:` URL of at most [`MAX_REDIRECT_INPUT_BYTES`].
@@ -378,7 +434,7 @@ pub fn parse_redirect_with<P: UrlParser>(
         .with_field("url")
     })?;
     let query = parser.query(&url);
-    let pairs: Pairs<'_> = form_urlencoded::parse(query.as_bytes()).collect();
+    let pairs = collect_pairs(&query);
     match redirect_url {
         None => read_by_prefix_rule(pairs),
         Some(redirect_url) => read_against_redirect_url(parser, &url, pairs, redirect_url),
@@ -398,7 +454,7 @@ impl Found {
 }
 
 /// The reading without the original `redirect_url`: `markifact_<name>` wins over `<name>`.
-fn read_by_prefix_rule(pairs: Pairs<'_>) -> Result<RedirectResult> {
+fn read_by_prefix_rule(mut pairs: Pairs<'_>) -> Result<RedirectResult> {
     // For each parameter: the last prefixed index, and the unprefixed indices (at most two kept).
     let mut prefixed: [Option<usize>; 5] = [None; 5];
     let mut plain: [(Option<usize>, bool); 5] = [(None, false); 5];
@@ -428,13 +484,15 @@ fn read_by_prefix_rule(pairs: Pairs<'_>) -> Result<RedirectResult> {
     for &param in Param::read_for(success) {
         found.slots[param as usize] = locate(param)?;
     }
-    let taken: Vec<usize> = found.slots.iter().flatten().copied().collect();
-    let app_params = pairs
-        .iter()
-        .enumerate()
-        .filter(|(index, _)| !taken.contains(index))
-        .map(|(_, (k, v))| (k.clone().into_owned(), v.clone().into_owned()))
-        .collect();
+    // Sized exactly, and the app's pairs moved out (a decoded one is not copied again); `build`
+    // reads only the taken ones, which stay.
+    let taken = |index: usize| found.slots.contains(&Some(index));
+    let mut app_params = Vec::with_capacity(pairs.len() - found.slots.iter().flatten().count());
+    for (index, (key, value)) in pairs.iter_mut().enumerate() {
+        if !taken(index) {
+            app_params.push((mem::take(key).into_owned(), mem::take(value).into_owned()));
+        }
+    }
     build(success, &found, &pairs, app_params)
 }
 
@@ -485,7 +543,7 @@ fn read_against_redirect_url<P: UrlParser>(
         )));
     }
     let base_query = parser.query(&base);
-    let app: Pairs<'_> = form_urlencoded::parse(base_query.as_bytes()).collect();
+    let app = collect_pairs(&base_query);
     if let Some(position) = app.iter().zip(&pairs).position(|(a, p)| a != p) {
         return Err(mismatch(format!(
             "the app's parameter {} (position {}) was changed",
@@ -623,6 +681,28 @@ mod tests {
             );
             assert_eq!(Param::classify(param.name()), Some((param, false)));
             assert_eq!(Param::classify(prefixed_name(param)), Some((param, true)));
+        }
+    }
+
+    #[test]
+    fn query_pairs_read_as_form_urlencoded_does() {
+        // Every query of up to 5 of these: separators, escapes valid and not, and `%C3` alone or
+        // before `%A9`, which decode to invalid UTF-8 or to `é`.
+        let pieces = ["a", "=", "&", "+", "%", "2", "%2B", "%C3", "%A9", "é"];
+        let mut queries = vec![String::new()];
+        let mut start = 0;
+        for _ in 0..5 {
+            let end = queries.len();
+            for index in start..end {
+                for piece in pieces {
+                    queries.push(format!("{}{piece}", queries[index]));
+                }
+            }
+            start = end;
+        }
+        for query in &queries {
+            let expected: Pairs<'_> = form_urlencoded::parse(query.as_bytes()).collect();
+            assert_eq!(collect_pairs(query), expected, "{query:?}");
         }
     }
 

@@ -247,18 +247,17 @@ impl Param {
 
 type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
-/// The query's name-value pairs, as `form_urlencoded::parse` (`URLSearchParams`) reads them. A
-/// sequence without `+` or `%` decodes to itself, so it is borrowed as it is, with no copy and no
-/// UTF-8 check (the hot path: most redirects have little to decode); only the others go through
-/// `form_urlencoded`. One pass over the bytes finds the `&`, the first `=` and whether there is
-/// anything to decode (`str::split` and `split_once` cost more on short sequences).
+/// The query's name-value pairs, as `form_urlencoded::parse` (`URLSearchParams`) reads them. One
+/// pass over the bytes finds each sequence's `&`, its first `=`, and whether its name and its
+/// value have anything to decode (`+` or `%`): most have not, and are borrowed as they are, with
+/// no copy and no UTF-8 check (`str::split` and `split_once` cost more on such short sequences).
 fn query_pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
     let mut rest = query;
     std::iter::from_fn(move || loop {
         if rest.is_empty() {
             return None;
         }
-        let (mut end, mut equals, mut encoded) = (rest.len(), None, false);
+        let (mut end, mut equals, mut encoded) = (rest.len(), None, [false; 2]);
         for (index, byte) in rest.bytes().enumerate() {
             match byte {
                 b'&' => {
@@ -266,7 +265,7 @@ fn query_pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)
                     break;
                 }
                 b'=' if equals.is_none() => equals = Some(index),
-                b'+' | b'%' => encoded = true,
+                b'+' | b'%' => encoded[usize::from(equals.is_some())] = true,
                 _ => {}
             }
         }
@@ -276,16 +275,50 @@ fn query_pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)
         if sequence.is_empty() {
             continue;
         }
-        if encoded {
-            // A non-empty sequence without `&` is exactly one pair.
-            return form_urlencoded::parse(sequence.as_bytes()).next();
-        }
         let (name, value) = match equals.and_then(|index| sequence.split_at_checked(index)) {
             Some((name, value)) => (name, value.get(1..).unwrap_or("")),
             None => (sequence, ""),
         };
-        return Some((Cow::Borrowed(name), Cow::Borrowed(value)));
+        let read = |text, encoded| match encoded {
+            true => Cow::Owned(decode(text)),
+            false => Cow::Borrowed(text),
+        };
+        return Some((read(name, encoded[0]), read(value, encoded[1])));
     })
+}
+
+/// A name or a value decoded as `form_urlencoded` decodes it: `+` is a space, `%` and two hex
+/// digits the byte they spell (any other `%` stays), and bytes that are not UTF-8 become U+FFFD.
+/// In one pass into one buffer, where `form_urlencoded` copies for the `+`s, again for the `%`s,
+/// and then checks the UTF-8 with `from_utf8_lossy`.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(index) {
+        index += 1;
+        out.push(match byte {
+            b'+' => b' ',
+            b'%' => match (hex_digit(bytes.get(index)), hex_digit(bytes.get(index + 1))) {
+                (Some(high), Some(low)) => {
+                    index += 2;
+                    high << 4 | low
+                }
+                _ => b'%',
+            },
+            _ => byte,
+        });
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn hex_digit(byte: Option<&u8>) -> Option<u8> {
+    match byte? {
+        digit @ b'0'..=b'9' => Some(digit - b'0'),
+        letter @ b'a'..=b'f' => Some(letter - b'a' + 10),
+        letter @ b'A'..=b'F' => Some(letter - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// [`query_pairs`] in a `Vec` allocated once, for as many pairs as there are `&`-separated
@@ -686,9 +719,9 @@ mod tests {
 
     #[test]
     fn query_pairs_read_as_form_urlencoded_does() {
-        // Every query of up to 5 of these: separators, escapes valid and not, and `%C3` alone or
-        // before `%A9`, which decode to invalid UTF-8 or to `é`.
-        let pieces = ["a", "=", "&", "+", "%", "2", "%2B", "%C3", "%A9", "é"];
+        // Every query of up to 5 of these: separators, escapes valid and not (upper and lower
+        // case), and `%C3` alone or before `%a9`, which decode to invalid UTF-8 or to `é`.
+        let pieces = ["a", "=", "&", "+", "%", "2", "%2B", "%C3", "%a9", "é"];
         let mut queries = vec![String::new()];
         let mut start = 0;
         for _ in 0..5 {

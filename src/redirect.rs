@@ -247,44 +247,110 @@ impl Param {
 
 type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
-/// The query's name-value pairs, as `form_urlencoded::parse` (`URLSearchParams`) reads them. One
-/// pass over the bytes finds each sequence's `&`, its first `=`, and whether its name and its
-/// value have anything to decode (`+` or `%`): most have not, and are borrowed as they are, with
-/// no copy and no UTF-8 check (`str::split` and `split_once` cost more on such short sequences).
-fn query_pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
-    let mut rest = query;
-    std::iter::from_fn(move || loop {
-        if rest.is_empty() {
-            return None;
+/// The query's name-value pairs, as `form_urlencoded::parse` (`URLSearchParams`) reads them, in a
+/// `Vec` allocated once, for as many pairs as there are `&`-separated sequences. Only `&`, `=`,
+/// `+` and `%` matter to the reading, and [`for_each_special_byte`] finds them eight bytes at a
+/// time. A name or a value without `+` or `%` decodes to itself, so it is borrowed as it is, with
+/// no copy and no UTF-8 check: most redirects have little to decode.
+fn collect_pairs(query: &str) -> Pairs<'_> {
+    // Counted in u8 lanes, sixteen to a 128-bit register (a usize count widens each byte to 64
+    // bits), over chunks short enough for a u8.
+    let ampersands: usize = query
+        .as_bytes()
+        .chunks(255)
+        .map(|chunk| usize::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b == b'&'))))
+        .sum();
+    let sequences = if query.is_empty() { 0 } else { ampersands + 1 };
+    let mut pairs = Vec::with_capacity(sequences);
+    let mut sequence = Sequence::default();
+    for_each_special_byte(query.as_bytes(), |index, byte| match byte {
+        b'&' => {
+            sequence.push_to(&mut pairs, query, index);
+            sequence = Sequence {
+                start: index + 1,
+                ..Sequence::default()
+            };
         }
-        let (mut end, mut equals, mut encoded) = (rest.len(), None, [false; 2]);
-        for (index, byte) in rest.bytes().enumerate() {
-            match byte {
-                b'&' => {
-                    end = index;
-                    break;
-                }
-                b'=' if equals.is_none() => equals = Some(index),
-                b'+' | b'%' => encoded[usize::from(equals.is_some())] = true,
-                _ => {}
-            }
-        }
-        // `end` and `equals` index ASCII bytes, so these splits cannot fail.
-        let (sequence, tail) = rest.split_at_checked(end).unwrap_or((rest, ""));
-        rest = tail.get(1..).unwrap_or("");
-        if sequence.is_empty() {
-            continue;
-        }
-        let (name, value) = match equals.and_then(|index| sequence.split_at_checked(index)) {
-            Some((name, value)) => (name, value.get(1..).unwrap_or("")),
-            None => (sequence, ""),
+        b'=' if sequence.equals.is_none() => sequence.equals = Some(index),
+        b'=' => {}
+        // `+` or `%`, in the name until the first `=`, then in the value.
+        _ => sequence.encoded[usize::from(sequence.equals.is_some())] = true,
+    });
+    sequence.push_to(&mut pairs, query, query.len());
+    pairs
+}
+
+/// A `&`-separated sequence of the query, as [`collect_pairs`] scans it: where it starts, its first
+/// `=`, and whether its name and its value have anything to decode.
+#[derive(Default)]
+struct Sequence {
+    start: usize,
+    equals: Option<usize>,
+    encoded: [bool; 2],
+}
+
+impl Sequence {
+    /// Pushes the sequence ending at `end` as a pair, unless it is empty.
+    fn push_to<'a>(&self, pairs: &mut Pairs<'a>, query: &'a str, end: usize) {
+        // The indices are those of ASCII bytes, so the slices are all there.
+        let (name, value) = match self.equals {
+            Some(equals) => (query.get(self.start..equals), query.get(equals + 1..end)),
+            None => (query.get(self.start..end), Some("")),
         };
+        let (Some(name), Some(value)) = (name, value) else {
+            return;
+        };
+        if name.is_empty() && self.equals.is_none() {
+            return;
+        }
         let read = |text, encoded| match encoded {
             true => Cow::Owned(decode(text)),
             false => Cow::Borrowed(text),
         };
-        return Some((read(name, encoded[0]), read(value, encoded[1])));
-    })
+        pairs.push((read(name, self.encoded[0]), read(value, self.encoded[1])));
+    }
+}
+
+/// Calls `f` with the index and the value of each `&`, `=`, `+` and `%` of `bytes`, in order. It
+/// reads eight bytes at a time (SWAR, in `u64`s, which the wasm builds have too), so the bytes in
+/// between, nearly all of them, cost a few instructions each and no branch.
+fn for_each_special_byte(bytes: &[u8], mut f: impl FnMut(usize, u8)) {
+    let mut scan = |word: u64, offset: usize| {
+        let mut found = equal_bytes(word, b'&')
+            | equal_bytes(word, b'=')
+            | equal_bytes(word, b'+')
+            | equal_bytes(word, b'%');
+        while found != 0 {
+            // The top bit of the byte found: the byte's index is its bit index over 8.
+            let bit = found.trailing_zeros() as usize;
+            f(offset + bit / 8, (word >> (bit - 7)) as u8);
+            found &= found - 1;
+        }
+    };
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        scan(
+            u64::from_le_bytes(word.try_into().unwrap_or_default()),
+            offset,
+        );
+        offset += 8;
+    }
+    // The last bytes, in the same order, padded with zeros (not special).
+    let last = words
+        .remainder()
+        .iter()
+        .rev()
+        .fold(0, |word, &byte| word << 8 | u64::from(byte));
+    scan(last, offset);
+}
+
+/// The top bit of each byte of `word` that is `byte`, every other bit clear. Exact, with no carry
+/// from one byte into the next: each byte's low seven bits plus 0x7f is at most 0xfe.
+const fn equal_bytes(word: u64, byte: u8) -> u64 {
+    const LOW_SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let diff = word ^ (0x0101_0101_0101_0101 * byte as u64);
+    !(((diff & LOW_SEVEN) + LOW_SEVEN) | diff | LOW_SEVEN)
 }
 
 /// A name or a value decoded as `form_urlencoded` decodes it: `+` is a space, `%` and two hex
@@ -319,20 +385,6 @@ fn hex_digit(byte: Option<&u8>) -> Option<u8> {
         letter @ b'A'..=b'F' => Some(letter - b'A' + 10),
         _ => None,
     }
-}
-
-/// [`query_pairs`] in a `Vec` allocated once, for as many pairs as there are `&`-separated
-/// sequences (a vectorised count, where growing from the iterator's unknown length reallocates).
-fn collect_pairs(query: &str) -> Pairs<'_> {
-    // In u32 lanes, four to a 128-bit register (a usize count widens each byte to 64 bits);
-    // wrapping, as it only sizes the Vec.
-    let ampersands = query
-        .bytes()
-        .fold(0u32, |n, b| n.wrapping_add(u32::from(b == b'&'))) as usize;
-    let sequences = if query.is_empty() { 0 } else { ampersands + 1 };
-    let mut pairs = Vec::with_capacity(sequences);
-    pairs.extend(query_pairs(query));
-    pairs
 }
 
 /// Parses the URL Markifact redirected the user's browser to.
@@ -718,7 +770,7 @@ mod tests {
     }
 
     #[test]
-    fn query_pairs_read_as_form_urlencoded_does() {
+    fn pairs_read_as_form_urlencoded_does() {
         // Every query of up to 5 of these: separators, escapes valid and not (upper and lower
         // case), and `%C3` alone or before `%a9`, which decode to invalid UTF-8 or to `é`.
         let pieces = ["a", "=", "&", "+", "%", "2", "%2B", "%C3", "%a9", "é"];
@@ -733,9 +785,36 @@ mod tests {
             }
             start = end;
         }
-        for query in &queries {
+        // Those of up to 4 pieces also after 1 to 7 bytes, at every position in an 8-byte word.
+        let shifted: Vec<String> = (1..8)
+            .flat_map(|pad| {
+                let pad = "b".repeat(pad);
+                queries[..start].iter().map(move |q| format!("{pad}{q}"))
+            })
+            .collect();
+        for query in queries.iter().chain(&shifted) {
             let expected: Pairs<'_> = form_urlencoded::parse(query.as_bytes()).collect();
             assert_eq!(collect_pairs(query), expected, "{query:?}");
+        }
+    }
+
+    #[test]
+    fn equal_bytes_marks_exactly_the_equal_bytes() {
+        for target in [b'&', b'=', b'+', b'%'] {
+            for byte in 0..=u8::MAX {
+                for others in [0, 0x7f, 0x80, 0xff, target, target ^ 1] {
+                    for lane in 0..8 {
+                        let mut word = [others; 8];
+                        word[lane] = byte;
+                        let expected = word.map(|b| if b == target { 0x80 } else { 0 });
+                        assert_eq!(
+                            equal_bytes(u64::from_le_bytes(word), target),
+                            u64::from_le_bytes(expected),
+                            "{target} {byte} {others} {lane}"
+                        );
+                    }
+                }
+            }
         }
     }
 

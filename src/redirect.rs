@@ -13,6 +13,7 @@ use alloc::borrow::Cow;
 use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::mem;
 
 use serde::{Deserialize, Serialize};
 
@@ -158,6 +159,146 @@ impl Param {
 
 type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
+/// The query's name-value pairs, as `form_urlencoded::parse` (`URLSearchParams`) reads them, in a
+/// `Vec` allocated once, for as many pairs as there are `&`-separated sequences. Only `&`, `=`,
+/// `+` and `%` matter to the reading, and [`for_each_special_byte`] finds them eight bytes at a
+/// time. A name or a value without `+` or `%` decodes to itself, so it is borrowed as it is, with
+/// no copy and no UTF-8 check: most redirects have little to decode.
+fn collect_pairs(query: &str) -> Pairs<'_> {
+    // Counted in u8 lanes, sixteen to a 128-bit register (a usize count widens each byte to 64
+    // bits), over chunks short enough for a u8.
+    let ampersands: usize = query
+        .as_bytes()
+        .chunks(255)
+        .map(|chunk| usize::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b == b'&'))))
+        .sum();
+    let sequences = if query.is_empty() { 0 } else { ampersands + 1 };
+    let mut pairs = Vec::with_capacity(sequences);
+    let mut sequence = Sequence::default();
+    for_each_special_byte(query.as_bytes(), |index, byte| match byte {
+        b'&' => {
+            sequence.push_to(&mut pairs, query, index);
+            sequence = Sequence {
+                start: index + 1,
+                ..Sequence::default()
+            };
+        }
+        b'=' if sequence.equals.is_none() => sequence.equals = Some(index),
+        b'=' => {}
+        // `+` or `%`, in the name until the first `=`, then in the value.
+        _ => sequence.encoded[usize::from(sequence.equals.is_some())] = true,
+    });
+    sequence.push_to(&mut pairs, query, query.len());
+    pairs
+}
+
+/// A `&`-separated sequence of the query, as [`collect_pairs`] scans it: where it starts, its first
+/// `=`, and whether its name and its value have anything to decode.
+#[derive(Default)]
+struct Sequence {
+    start: usize,
+    equals: Option<usize>,
+    encoded: [bool; 2],
+}
+
+impl Sequence {
+    /// Pushes the sequence ending at `end` as a pair, unless it is empty.
+    fn push_to<'a>(&self, pairs: &mut Pairs<'a>, query: &'a str, end: usize) {
+        // The indices are those of ASCII bytes, so the slices are all there.
+        let (name, value) = match self.equals {
+            Some(equals) => (query.get(self.start..equals), query.get(equals + 1..end)),
+            None => (query.get(self.start..end), Some("")),
+        };
+        let (Some(name), Some(value)) = (name, value) else {
+            return;
+        };
+        if name.is_empty() && self.equals.is_none() {
+            return;
+        }
+        let read = |text, encoded| match encoded {
+            true => Cow::Owned(decode(text)),
+            false => Cow::Borrowed(text),
+        };
+        pairs.push((read(name, self.encoded[0]), read(value, self.encoded[1])));
+    }
+}
+
+/// Calls `f` with the index and the value of each `&`, `=`, `+` and `%` of `bytes`, in order. It
+/// reads eight bytes at a time (SWAR, in `u64`s, which the wasm builds have too), so the bytes in
+/// between, nearly all of them, cost a few instructions each and no branch.
+fn for_each_special_byte(bytes: &[u8], mut f: impl FnMut(usize, u8)) {
+    let mut scan = |word: u64, offset: usize| {
+        let mut found = equal_bytes(word, b'&')
+            | equal_bytes(word, b'=')
+            | equal_bytes(word, b'+')
+            | equal_bytes(word, b'%');
+        while found != 0 {
+            // The top bit of the byte found: the byte's index is its bit index over 8.
+            let bit = found.trailing_zeros() as usize;
+            f(offset + bit / 8, (word >> (bit - 7)) as u8);
+            found &= found - 1;
+        }
+    };
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        scan(
+            u64::from_le_bytes(word.try_into().unwrap_or_default()),
+            offset,
+        );
+        offset += 8;
+    }
+    // The last bytes, in the same order, padded with zeros (not special).
+    let last = words
+        .remainder()
+        .iter()
+        .rev()
+        .fold(0, |word, &byte| word << 8 | u64::from(byte));
+    scan(last, offset);
+}
+
+/// The top bit of each byte of `word` that is `byte`, every other bit clear. Exact, with no carry
+/// from one byte into the next: each byte's low seven bits plus 0x7f is at most 0xfe.
+const fn equal_bytes(word: u64, byte: u8) -> u64 {
+    const LOW_SEVEN: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let diff = word ^ (0x0101_0101_0101_0101 * byte as u64);
+    !(((diff & LOW_SEVEN) + LOW_SEVEN) | diff | LOW_SEVEN)
+}
+
+/// A name or a value decoded as `form_urlencoded` decodes it: `+` is a space, `%` and two hex
+/// digits the byte they spell (any other `%` stays), and bytes that are not UTF-8 become U+FFFD.
+/// In one pass into one buffer, where `form_urlencoded` copies for the `+`s, again for the `%`s,
+/// and then checks the UTF-8 with `from_utf8_lossy`.
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while let Some(&byte) = bytes.get(index) {
+        index += 1;
+        out.push(match byte {
+            b'+' => b' ',
+            b'%' => match (hex_digit(bytes.get(index)), hex_digit(bytes.get(index + 1))) {
+                (Some(high), Some(low)) => {
+                    index += 2;
+                    high << 4 | low
+                }
+                _ => b'%',
+            },
+            _ => byte,
+        });
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn hex_digit(byte: Option<&u8>) -> Option<u8> {
+    match byte? {
+        digit @ b'0'..=b'9' => Some(digit - b'0'),
+        letter @ b'a'..=b'f' => Some(letter - b'a' + 10),
+        letter @ b'A'..=b'F' => Some(letter - b'A' + 10),
+        _ => None,
+    }
+}
+
 /// Parses the URL Markifact redirected the user's browser to.
 ///
 /// The URL must be an absolute `http:` or `https:` URL of at most [`MAX_REDIRECT_INPUT_BYTES`].
@@ -294,7 +435,7 @@ pub fn parse_redirect_with<P: UrlParser>(
         .with_field("url")
     })?;
     let query = parser.query(&url);
-    let pairs: Pairs<'_> = form_urlencoded::parse(query.as_bytes()).collect();
+    let pairs = collect_pairs(&query);
     match redirect_url {
         None => read_by_prefix_rule(pairs),
         Some(redirect_url) => read_against_redirect_url(parser, &url, pairs, redirect_url),
@@ -316,7 +457,7 @@ impl Found {
 }
 
 /// The reading without the original `redirect_url`: `markifact_<name>` wins over `<name>`.
-fn read_by_prefix_rule(pairs: Pairs<'_>) -> Result<RedirectResult> {
+fn read_by_prefix_rule(mut pairs: Pairs<'_>) -> Result<RedirectResult> {
     // For each parameter: the last prefixed index, and the unprefixed indices (at most two kept).
     let mut prefixed: [Option<usize>; 5] = [None; 5];
     let mut plain: [(Option<usize>, bool); 5] = [(None, false); 5];
@@ -346,13 +487,15 @@ fn read_by_prefix_rule(pairs: Pairs<'_>) -> Result<RedirectResult> {
     for &param in Param::read_for(success) {
         found.slots[param as usize] = locate(param)?;
     }
-    let taken: Vec<usize> = found.slots.iter().flatten().copied().collect();
-    let app_params = pairs
-        .iter()
-        .enumerate()
-        .filter(|(index, _)| !taken.contains(index))
-        .map(|(_, (k, v))| (k.clone().into_owned(), v.clone().into_owned()))
-        .collect();
+    // Sized exactly, and the app's pairs moved out (a decoded one is not copied again); `build`
+    // reads only the taken ones, which stay.
+    let taken = |index: usize| found.slots.contains(&Some(index));
+    let mut app_params = Vec::with_capacity(pairs.len() - found.slots.iter().flatten().count());
+    for (index, (key, value)) in pairs.iter_mut().enumerate() {
+        if !taken(index) {
+            app_params.push((mem::take(key).into_owned(), mem::take(value).into_owned()));
+        }
+    }
     build(success, &found, &pairs, app_params)
 }
 
@@ -403,7 +546,7 @@ fn read_against_redirect_url<P: UrlParser>(
         ]));
     }
     let base_query = parser.query(&base);
-    let app: Pairs<'_> = form_urlencoded::parse(base_query.as_bytes()).collect();
+    let app = collect_pairs(&base_query);
     let changed = app
         .iter()
         .zip(&pairs)
@@ -554,6 +697,55 @@ mod tests {
             );
             assert_eq!(Param::classify(param.name()), Some((param, false)));
             assert_eq!(Param::classify(prefixed_name(param)), Some((param, true)));
+        }
+    }
+
+    #[test]
+    fn pairs_read_as_form_urlencoded_does() {
+        // Every query of up to 5 of these: separators, escapes valid and not (upper and lower
+        // case), and `%C3` alone or before `%a9`, which decode to invalid UTF-8 or to `é`.
+        let pieces = ["a", "=", "&", "+", "%", "2", "%2B", "%C3", "%a9", "é"];
+        let mut queries = vec![String::new()];
+        let mut start = 0;
+        for _ in 0..5 {
+            let end = queries.len();
+            for index in start..end {
+                for piece in pieces {
+                    queries.push(format!("{}{piece}", queries[index]));
+                }
+            }
+            start = end;
+        }
+        // Those of up to 4 pieces also after 1 to 7 bytes, at every position in an 8-byte word.
+        let shifted: Vec<String> = (1..8)
+            .flat_map(|pad| {
+                let pad = "b".repeat(pad);
+                queries[..start].iter().map(move |q| format!("{pad}{q}"))
+            })
+            .collect();
+        for query in queries.iter().chain(&shifted) {
+            let expected: Pairs<'_> = form_urlencoded::parse(query.as_bytes()).collect();
+            assert_eq!(collect_pairs(query), expected, "{query:?}");
+        }
+    }
+
+    #[test]
+    fn equal_bytes_marks_exactly_the_equal_bytes() {
+        for target in [b'&', b'=', b'+', b'%'] {
+            for byte in 0..=u8::MAX {
+                for others in [0, 0x7f, 0x80, 0xff, target, target ^ 1] {
+                    for lane in 0..8 {
+                        let mut word = [others; 8];
+                        word[lane] = byte;
+                        let expected = word.map(|b| if b == target { 0x80 } else { 0 });
+                        assert_eq!(
+                            equal_bytes(u64::from_le_bytes(word), target),
+                            u64::from_le_bytes(expected),
+                            "{target} {byte} {others} {lane}"
+                        );
+                    }
+                }
+            }
         }
     }
 

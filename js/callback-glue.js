@@ -56,6 +56,11 @@ export function parseRedirect(url, options) {
   }
   const exact = redirectUrl !== undefined;
   if (nonAsciiHost(url)) flags |= URL_NON_ASCII_HOST;
+  if (!exact && !flags) {
+    // The common case, kept lean: only the query goes in.
+    const parsed = httpUrl(url);
+    if (parsed) return call(0, [undefined, parsed.search], NONE);
+  }
   if (exact && nonAsciiHost(redirectUrl)) flags |= REDIRECT_URL_NON_ASCII_HOST;
   return call(
     flags,
@@ -83,22 +88,25 @@ function prepare(input, exact, nonAsciiHost) {
 function call(flags, strings, base) {
   const all = strings.concat(base);
   let room = 0;
-  for (const string of all) room += (string?.length ?? 0) * 3;
+  for (let i = 0; i < all.length; i++) if (typeof all[i] === "string") room += all[i].length * 3;
   let at = wasm.begin(room);
-  const memory = new Uint8Array(wasm.memory.buffer);
+  const memory = new Uint8Array(wasm.memory.buffer, at, room);
+  at = 0;
   const lengths = [-1, -1, -1, -1, -1, -1, -1, -1];
-  all.forEach((string, index) => {
+  for (let i = 0; i < all.length; i++) {
+    const string = all[i];
     // A number is the length in bytes of a url too long to be copied in.
-    if (typeof string === "number") lengths[index] = string;
+    if (typeof string === "number") lengths[i] = string;
     else if (string !== undefined) {
-      const { written } = encoder.encodeInto(string, memory.subarray(at));
+      const { written } = encoder.encodeInto(string, at ? memory.subarray(at) : memory);
       at += written;
-      lengths[index] = written;
+      lengths[i] = written;
     }
-  });
+  }
   let answer;
   try {
-    answer = wasm.parse_redirect(flags, ...lengths);
+    const [a, b, c, d, e, f, g, h] = lengths;
+    answer = wasm.parse_redirect(flags, a, b, c, d, e, f, g, h);
   } catch (cause) {
     throw new MarkifactError("internal", `markifact-connect failed (please report this): ${cause}`);
   }

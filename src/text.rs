@@ -2,6 +2,7 @@
 //! `format!` and its machinery out (about a third of that module's size).
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// The parts joined, for messages that would otherwise be a `format!`.
 pub(crate) fn concat(parts: &[&str]) -> String {
@@ -14,18 +15,16 @@ pub(crate) fn concat(parts: &[&str]) -> String {
 
 /// `n` in decimal.
 pub(crate) fn decimal(n: u64) -> String {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
+    let mut digits = Vec::with_capacity(20);
     let mut rest = n;
     loop {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
+        digits.push(b'0' + (rest % 10) as u8);
         rest /= 10;
         if rest == 0 {
             break;
         }
     }
-    digits[start..].iter().map(|&d| char::from(d)).collect()
+    digits.iter().rev().map(|&d| char::from(d)).collect()
 }
 
 /// Quotes untrusted input for an error message: escaped (no control characters reach a log) and

@@ -47,8 +47,9 @@ pub fn build() -> Result<PathBuf, String> {
     let pkg = root.join("pkg");
     // Cargo keeps both feature sets' artifacts, so each build is a no-op once done; the wasm is
     // copied out right after its build because both land on the same path.
-    let full = compile(&[], OUT_NAME)?;
+    let full = compile("release", &[], OUT_NAME)?;
     let callback = compile(
+        "release-parser",
         &["--no-default-features", "--features", "callback-abi"],
         CALLBACK_OUT_NAME,
     )?;
@@ -66,7 +67,8 @@ pub fn build() -> Result<PathBuf, String> {
         }
         bindgen(&full, OUT_NAME)?;
         fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
-        optimise(&callback, &pkg.join(format!("{CALLBACK_OUT_NAME}_bg.wasm")))?;
+        let parser = pkg.join(format!("{CALLBACK_OUT_NAME}_bg.wasm"));
+        optimise(&callback, &parser, "-O3")?;
         fs::write(&stamp_path, &stamp).map_err(|e| e.to_string())?;
     }
     write_entries(&pkg)?;
@@ -74,12 +76,14 @@ pub fn build() -> Result<PathBuf, String> {
     pack(&pkg)
 }
 
-/// `cargo build` of the wasm with these extra arguments, copied to target/wasm-out/<name>.wasm.
-fn compile(extra: &[&str], name: &str) -> Result<PathBuf, String> {
+/// `cargo build` of the wasm in a Cargo profile with these extra arguments, copied to
+/// target/wasm-out/<name>.wasm.
+fn compile(profile: &str, extra: &[&str], name: &str) -> Result<PathBuf, String> {
     let mut args = vec![
         "build",
         "--lib",
-        "--release",
+        "--profile",
+        profile,
         "--target",
         "wasm32-unknown-unknown",
         "-p",
@@ -88,7 +92,7 @@ fn compile(extra: &[&str], name: &str) -> Result<PathBuf, String> {
     args.extend(extra);
     cmd::cargo(&args).run()?;
     let built = root().join(format!(
-        "target/wasm32-unknown-unknown/release/{OUT_NAME}.wasm"
+        "target/wasm32-unknown-unknown/{profile}/{OUT_NAME}.wasm"
     ));
     let out = root().join("target/wasm-out");
     fs::create_dir_all(&out).map_err(|e| e.to_string())?;
@@ -116,15 +120,16 @@ fn bindgen(wasm: &Path, name: &str) -> Result<(), String> {
     )
     .run()?;
     let bg = root().join(format!("pkg/{name}_bg.wasm"));
-    optimise(&bg, &bg)
+    optimise(&bg, &bg, "-Oz")
 }
 
-/// wasm-opt with the passes that measured best (see benches/levers.md): -Oz, to a fixed point,
-/// without the producers section.
-fn optimise(wasm: &Path, out: &Path) -> Result<(), String> {
+/// wasm-opt at `level`, to a fixed point, without the producers section (each measured, see
+/// benches/levers.md: -Oz for the main wasm, -O3 for the parser's, which is then both smaller
+/// and faster).
+fn optimise(wasm: &Path, out: &Path, level: &str) -> Result<(), String> {
     let (wasm, out) = (wasm.to_string_lossy(), out.to_string_lossy());
     let args = [
-        "-Oz",
+        level,
         "--converge",
         "--strip-producers",
         "--enable-bulk-memory",

@@ -2,7 +2,7 @@
 // small parser wasm, ready at import; the rest from the main wasm, which the entry may have
 // instantiated already (browsers) or instantiates on first use (see main-wasm.js).
 import * as main from "./markifact_connect.js";
-import { parseRedirect } from "./callback-glue.js";
+import { parseRedirect } from "./parser-glue.js";
 import { connectHelpers } from "./connect.js";
 import { mainWasmReady as ready } from "./main-wasm.js";
 
@@ -28,6 +28,6 @@ export class MarkifactClient extends main.MarkifactClient {
   }
 }
 
-export { parseRedirect, errorCodes } from "./callback-glue.js";
+export { parseRedirect, errorCodes } from "./parser-glue.js";
 export { MarkifactError } from "./markifact-error.js";
 export const { openAuthLink, completeAuthRedirect } = connectHelpers(parseRedirect);

@@ -1,5 +1,5 @@
 // The declarations of `markifact-connect/callback`'s API: a subset of the main entry's.
-export { parseRedirect, errorCodes } from "./callback-glue.js";
+export { parseRedirect, errorCodes } from "./parser-glue.js";
 export type {
   ErrorCode,
   ParseRedirectOptions,

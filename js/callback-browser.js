@@ -1,8 +1,8 @@
 // `markifact-connect/callback` in browsers (bundlers or native ES modules): fetch and compile the
 // wasm next to this file (bundlers rewrite the `new URL(..., import.meta.url)` asset reference)
 // before any export is used, with a top-level await.
-import { instantiateParser } from "./callback-glue.js";
+import { instantiateParser } from "./parser-glue.js";
 
-await instantiateParser(fetch(new URL("./markifact_connect_callback_bg.wasm", import.meta.url)));
+await instantiateParser(fetch(new URL("./markifact_connect_parser.wasm", import.meta.url)));
 
 export * from "./callback-api.js";

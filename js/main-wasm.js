@@ -1,5 +1,5 @@
 // The main wasm (the client and the validators), instantiated when first needed: an app that only
-// parses redirects never compiles it (`parseRedirect` has its own small wasm, see callback-glue.js).
+// parses redirects never compiles it (`parseRedirect` has its own small wasm, see parser-glue.js).
 let load;
 
 /** Called by the entry at import: how to instantiate the main wasm, synchronously. */

@@ -2,9 +2,9 @@
 // and workerd forbids compiling wasm from bytes at run time, so instantiate those modules: the
 // parser's at import, the main one (client, validators) on first use.
 import mainModule from "./markifact_connect_bg.wasm";
-import parserModule from "./markifact_connect_callback_bg.wasm";
+import parserModule from "./markifact_connect_parser.wasm";
 import { initSync } from "./markifact_connect.js";
-import { useInstance } from "./callback-glue.js";
+import { useInstance } from "./parser-glue.js";
 import { loadMainWasm } from "./main-wasm.js";
 
 useInstance(new WebAssembly.Instance(parserModule));

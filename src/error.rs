@@ -8,7 +8,7 @@ use alloc::string::String;
 use core::fmt;
 
 use crate::text::concat;
-#[cfg(any(test, all(target_arch = "wasm32", feature = "callback-abi")))]
+#[cfg(any(test, all(target_arch = "wasm32", feature = "parser-abi")))]
 use crate::text::{decimal, json_string};
 
 /// The stable code of a failure. `as_str()` is the string both Rust and JavaScript users match on.
@@ -302,10 +302,7 @@ impl Error {
     /// An argument of the wrong JavaScript type: "`field` must be `expected`" (e.g. "a string").
     #[cfg(any(
         test,
-        all(
-            target_arch = "wasm32",
-            any(feature = "full", feature = "callback-abi")
-        )
+        all(target_arch = "wasm32", any(feature = "full", feature = "parser-abi"))
     ))]
     pub(crate) fn wrong_type(field: &str, expected: &str) -> Self {
         Error::invalid_argument(
@@ -318,7 +315,7 @@ impl Error {
     /// The error as JSON in the shape of a JavaScript `MarkifactError`'s own fields (`code`,
     /// `message`, and those of `field`, `rule`, `status`, `retryable`, `retryAfterMs` and
     /// `detail` that are set), for bindings that pass errors as text.
-    #[cfg(any(test, all(target_arch = "wasm32", feature = "callback-abi")))]
+    #[cfg(any(test, all(target_arch = "wasm32", feature = "parser-abi")))]
     pub(crate) fn to_js_json(&self) -> String {
         let mut out = String::from("{\"code\":\"");
         out.push_str(self.code.as_str());

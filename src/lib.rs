@@ -13,6 +13,11 @@
 //!
 //! Nothing here performs I/O; the core builds and tests natively.
 //!
+//! Features: `full` (default) is everything above plus the [`client`]; without it the crate is the
+//! redirect parser ([`parse_redirect_with`] over your own [`UrlParser`]), the errors and the
+//! models. `typescript` derives the TypeScript declarations; `parser-abi` is internal to the npm
+//! package's build (it makes the crate `no_std` on wasm32, with its own allocator).
+//!
 //! ```
 //! use markifact_connect::{parse_redirect, ParseOptions, RedirectResult};
 //!
@@ -24,12 +29,12 @@
 //! # Ok::<(), markifact_connect::Error>(())
 //! ```
 #![deny(missing_docs)]
-// The npm package's callback wasm only: no `std`, so no panic and allocation-failure machinery
-// (see the `callback-abi` feature in Cargo.toml).
-#![cfg_attr(all(target_arch = "wasm32", feature = "callback-abi"), no_std)]
+// The npm package's parser wasm only: no `std`, so no panic and allocation-failure machinery
+// (see the `parser-abi` feature in Cargo.toml).
+#![cfg_attr(all(target_arch = "wasm32", feature = "parser-abi"), no_std)]
 
-#[cfg(all(feature = "callback-abi", feature = "full"))]
-compile_error!("`callback-abi` is for the callback wasm, which is built without `full`");
+#[cfg(all(feature = "parser-abi", feature = "full"))]
+compile_error!("`parser-abi` is for the parser wasm, which is built without `full`");
 
 extern crate alloc;
 
@@ -51,9 +56,10 @@ mod validate;
 #[cfg(all(target_arch = "wasm32", feature = "full"))]
 pub mod wasm;
 
-/// The `markifact-connect/callback` wasm's exports: the redirect parser behind a hand-written ABI.
-#[cfg(all(target_arch = "wasm32", feature = "callback-abi"))]
-mod callback_abi;
+/// The parser wasm's exports (behind `parseRedirect` in every entry of the npm package): the
+/// redirect parser behind a hand-written ABI.
+#[cfg(all(target_arch = "wasm32", feature = "parser-abi"))]
+mod parser_abi;
 
 #[cfg(feature = "full")]
 pub use context::{context_header, CONTEXT_HEADER_NAME};

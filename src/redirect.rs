@@ -331,9 +331,9 @@ pub fn parse_redirect(input: &str, options: ParseOptions<'_>) -> Result<Redirect
 
 /// How [`parse_redirect_with`] reads URLs: by the WHATWG URL standard, whose implementation the
 /// caller picks. [`parse_redirect`] uses the `url` crate; the npm package uses the platform's
-/// `URL` (so its callback build carries no URL parser of its own). Both are the same parser.
+/// `URL` (so its parser wasm carries no URL parser of its own). Both are the same parser.
 pub trait UrlParser {
-    /// The input as the caller holds it (`str` natively, a JavaScript string in the npm package).
+    /// The input as the caller holds it (`str` natively; what the glue prepared in the npm package).
     type Input: ?Sized;
     /// A parsed absolute `http:` or `https:` URL.
     type Url;

@@ -1,4 +1,4 @@
-//! Text for error messages and JSON, written without `core::fmt`: the callback wasm leaves
+//! Text for error messages and JSON, written without `core::fmt`: the parser wasm leaves
 //! `format!` and its machinery out (about a third of that module's size).
 
 use alloc::string::String;
@@ -42,7 +42,7 @@ pub(crate) fn quote(input: &str) -> String {
             out.push_str(" characters)");
             return out;
         }
-        // Not `escape_debug`: its Unicode tables and `fmt` cost the callback wasm ~10 KB.
+        // Not `escape_debug`: its Unicode tables and `fmt` cost the parser wasm ~10 KB.
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -69,7 +69,7 @@ pub(crate) fn quote(input: &str) -> String {
 }
 
 /// Appends `value` as a JSON string, escaped as `serde_json` escapes it.
-#[cfg(any(test, all(target_arch = "wasm32", feature = "callback-abi")))]
+#[cfg(any(test, all(target_arch = "wasm32", feature = "parser-abi")))]
 pub(crate) fn json_string(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
@@ -86,7 +86,7 @@ pub(crate) fn json_string(out: &mut String, value: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        // `get`, not indexing: no panic path (and its formatting) in the callback wasm.
+        // `get`, not indexing: no panic path (and its formatting) in the parser wasm.
         out.push_str(value.get(start..index).unwrap_or_default());
         if escape.is_empty() {
             out.push_str("\\u00");

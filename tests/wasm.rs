@@ -6,7 +6,7 @@
 //! `tests/vectors.rs`) also checks, after every input, that the instance still answers a known-good
 //! call exactly: a Rust panic in wasm traps and leaves the instance unusable.
 //!
-//! `parseRedirect` is not here: it comes from the parser wasm (src/callback_abi/, no
+//! `parseRedirect` is not here: it comes from the parser wasm (src/parser_abi/, no
 //! wasm-bindgen), which the JS tests run through the packed package with the same vectors, the
 //! hostile corpus and wrong argument types (tests/js/consumer/).
 #![cfg(target_arch = "wasm32")]

@@ -54,7 +54,7 @@ test("chromium: markifact-connect/callback passes the vectors and the checks, fe
   const wasm = server.requests.filter((r) => r.path.endsWith("_bg.wasm")).map((r) => [r.path, r.status, r.type]);
   assert.deepEqual(wasm.sort(), [
     ["/node_modules/markifact-connect/markifact_connect_bg.wasm", 200, "application/wasm"],
-    ["/node_modules/markifact-connect/markifact_connect_callback_bg.wasm", 200, "application/wasm"],
+    ["/node_modules/markifact-connect/markifact_connect_parser.wasm", 200, "application/wasm"],
   ]);
   assert.deepEqual(page.problems, []);
 });

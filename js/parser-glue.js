@@ -1,10 +1,10 @@
-// The glue of the parser wasm (src/callback_abi/), behind `parseRedirect` in every entry: instead
+// The glue of the parser wasm (src/parser_abi/), behind `parseRedirect` in every entry: instead
 // of wasm-bindgen's generated glue, a few lines over the module's own small ABI. The platform's
 // WHATWG URL parses here (the wasm carries no URL parser); the strings go into the wasm as UTF-8
 // and the answer comes back as JSON.
 import { MarkifactError } from "./markifact-error.js";
 
-// The `flags` of `parse_redirect` (the same constants are in src/callback_abi/mod.rs).
+// The `flags` of `parse_redirect` (the same constants are in src/parser_abi/mod.rs).
 const URL_NOT_A_STRING = 1;
 const OPTIONS_NOT_AN_OBJECT = 2;
 const OPTIONS_UNREADABLE = 4;

@@ -1,4 +1,4 @@
-//! The callback wasm's allocator and panic handler.
+//! The parser wasm's allocator and panic handler.
 //!
 //! Every parse starts from an empty heap ([`reset`]), and nothing outlives a call but its result,
 //! which the glue reads before the next one: so allocating is a pointer bump, freeing is nothing,

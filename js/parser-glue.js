@@ -14,7 +14,8 @@ const URL_NON_ASCII_HOST = 32;
 const REDIRECT_URL_NON_ASCII_HOST = 64;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// `ignoreBOM`: a value may start with U+FEFF, which the default decoder would drop.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 let wasm;
 let limit;
 

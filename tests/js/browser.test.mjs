@@ -50,12 +50,12 @@ test("the browser-side checks pass", () => {
   for (const check of report.checks) assert.ok(check.ok, `${check.name}: ${check.detail}`);
 });
 
-test("the wasm was fetched from the installed package as application/wasm", () => {
+test("both wasm modules were fetched from the installed package as application/wasm", () => {
   const wasm = server.requests.filter((r) => r.path.endsWith(".wasm"));
-  assert.deepEqual(
-    wasm.map((r) => [r.path, r.status, r.type]),
-    [["/node_modules/markifact-connect/markifact_connect_bg.wasm", 200, "application/wasm"]],
-  );
+  assert.deepEqual(wasm.map((r) => [r.path, r.status, r.type]).sort(), [
+    ["/node_modules/markifact-connect/markifact_connect_bg.wasm", 200, "application/wasm"],
+    ["/node_modules/markifact-connect/markifact_connect_parser.wasm", 200, "application/wasm"],
+  ]);
 });
 
 test("no console errors or warnings, failed requests or uncaught exceptions", () => {

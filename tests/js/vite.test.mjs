@@ -54,12 +54,12 @@ async function load(query, base = server?.url) {
   return { page, status: await output.getAttribute("data-status"), text: await output.textContent() };
 }
 
-test("vite build succeeds without warnings and emits the wasm as an asset", () => {
+test("vite build succeeds without warnings and emits both wasm modules as assets", () => {
   const output = `${build.stdout}${build.stderr}`;
   assert.equal(build.code, 0, output);
   assert.doesNotMatch(output, /warn|error/i, output);
   const assets = readdirSync(path.join(dir, "dist", "assets"));
-  assert.equal(assets.filter((f) => f.endsWith(".wasm")).length, 1, `assets: ${assets.join(", ")}`);
+  assert.equal(assets.filter((f) => f.endsWith(".wasm")).length, 2, `assets: ${assets.join(", ")}`);
 });
 
 test("the built app shows the connectionId of a success redirect", { timeout: 60_000 }, async () => {
@@ -69,8 +69,11 @@ test("the built app shows the connectionId of a success redirect", { timeout: 60
   assert.deepEqual(page.problems, []);
   const wasm = server.requests.filter((r) => r.path.endsWith(".wasm"));
   assert.deepEqual(
-    wasm.map((r) => [r.path.replace(/-[\w-]+\.wasm$/, "-HASH.wasm"), r.status, r.type]),
-    [["/assets/markifact_connect_bg-HASH.wasm", 200, "application/wasm"]],
+    wasm.map((r) => [r.path.replace(/-[\w-]+\.wasm$/, "-HASH.wasm"), r.status, r.type]).sort(),
+    [
+      ["/assets/markifact_connect_bg-HASH.wasm", 200, "application/wasm"],
+      ["/assets/markifact_connect_parser-HASH.wasm", 200, "application/wasm"],
+    ],
   );
 });
 

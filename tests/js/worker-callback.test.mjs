@@ -596,7 +596,8 @@ test("wrangler deploy --dry-run bundles the example (the wasm as a module, no se
   console.log(`# wrangler deploy --dry-run: ${result.ms} ms`);
   assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
   const files = readdirSync(outdir);
-  assert.equal(files.filter((f) => f.endsWith(".wasm")).length, 1, `bundle: ${files.join(", ")}`);
+  // The main wasm and the parser's.
+  assert.equal(files.filter((f) => f.endsWith(".wasm")).length, 2, `bundle: ${files.join(", ")}`);
   const bundle = readFileSync(path.join(outdir, "index.js"), "utf8");
   assert.match(bundle, /initSync\(\{ module: \w+ \}\)/, "the workerd entry of the package");
   assert.doesNotMatch(bundle, /import\.meta\.url/, "browser.js (fetching the wasm) was bundled instead");

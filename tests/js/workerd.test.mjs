@@ -52,10 +52,17 @@ test("wrangler bundles the workerd entry: the wasm as a module, no fetch", { tim
   assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
   const files = readdirSync(outdir);
   const wasm = files.filter((f) => f.endsWith(".wasm"));
-  assert.equal(wasm.length, 1, `bundle: ${files.join(", ")}`);
+  assert.deepEqual(
+    wasm.map((f) => f.replace(/^\w+-/, "")).sort(),
+    ["markifact_connect_bg.wasm", "markifact_connect_parser.wasm"],
+    `bundle: ${files.join(", ")}`,
+  );
   const bundle = readFileSync(path.join(outdir, "index.js"), "utf8");
-  assert.match(bundle, new RegExp(`^import \\w+ from "\\./${wasm[0].replace(".", "\\.")}";$`, "m"), "the wasm is imported as a module");
-  assert.match(bundle, /initSync\(\{ module: \w+ \}\)/, "workerd.js instantiates that module");
+  for (const file of wasm) {
+    assert.match(bundle, new RegExp(`^import \\w+ from "\\./${file.replace(".", "\\.")}";$`, "m"), `${file} is imported as a module`);
+  }
+  assert.match(bundle, /initSync\(\{ module: \w+ \}\)/, "workerd.js instantiates the main module");
+  assert.match(bundle, /new WebAssembly\.Instance\(\w+\)/, "workerd.js instantiates the parser's module");
   assert.doesNotMatch(bundle, /import\.meta\.url/, "browser.js (fetching the wasm) was bundled instead");
 });
 

@@ -1,10 +1,9 @@
-// The public API, shared by every entry point. `parseRedirect` and `errorCodes` come from the
-// small parser wasm, ready at import; the rest from the main wasm, which the entry may have
-// instantiated already (browsers) or instantiates on first use (see main-wasm.js).
+// The public API of the main entry, shared by its runtimes' files (`cargo xtask pkg` writes it
+// into each of node.js, browser.js and workerd.js, in place of their last line). `parseRedirect` and
+// `errorCodes` come from the small parser wasm, ready at import; the rest from the main wasm,
+// which the entry has instantiated already (browsers) or instantiates on first use (glue.js).
 import * as main from "./markifact_connect.js";
-import { parseRedirect } from "./parser-glue.js";
-import { connectHelpers } from "./connect.js";
-import { mainWasmReady as ready } from "./main-wasm.js";
+import { mainWasmReady as ready } from "./glue.js";
 
 export function validateRedirectUrl(redirectUrl, options) {
   ready();
@@ -28,6 +27,6 @@ export class MarkifactClient extends main.MarkifactClient {
   }
 }
 
-export { parseRedirect, errorCodes } from "./parser-glue.js";
+export { parseRedirect, errorCodes } from "./glue.js";
 export { MarkifactError } from "./markifact-error.js";
-export const { openAuthLink, completeAuthRedirect } = connectHelpers(parseRedirect);
+export { openAuthLink, completeAuthRedirect } from "./connect.js";

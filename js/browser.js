@@ -2,7 +2,7 @@
 // to this file (bundlers rewrite the `new URL(..., import.meta.url)` asset references), in
 // parallel, before any export is used, with a top-level await.
 import init from "./markifact_connect.js";
-import { instantiateParser } from "./parser-glue.js";
+import { instantiateParser } from "./glue.js";
 
 await Promise.all([
   init({ module_or_path: new URL("./markifact_connect_bg.wasm", import.meta.url) }),

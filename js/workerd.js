@@ -4,8 +4,7 @@
 import mainModule from "./markifact_connect_bg.wasm";
 import parserModule from "./markifact_connect_parser.wasm";
 import { initSync } from "./markifact_connect.js";
-import { useInstance } from "./parser-glue.js";
-import { loadMainWasm } from "./main-wasm.js";
+import { loadMainWasm, useInstance } from "./glue.js";
 
 useInstance(new WebAssembly.Instance(parserModule));
 loadMainWasm(() => initSync({ module: mainModule }));

@@ -1,5 +1,5 @@
 //! The exports of the parser wasm, behind `parseRedirect` in every entry of the npm package, for
-//! its hand-written glue (js/parser-glue.js). No wasm-bindgen: no generated glue to download and
+//! its hand-written glue (js/glue.js). No wasm-bindgen: no generated glue to download and
 //! no per-export shims, which were most of this module.
 //!
 //! A call: the glue calls [`begin`] (which frees everything the previous call allocated and
@@ -29,7 +29,7 @@ const OPTIONS_UNREADABLE: u32 = 4;
 const REDIRECT_URL_NOT_A_STRING: u32 = 8;
 /// The url is over [`MAX_REDIRECT_INPUT_BYTES`]: it was not copied, `url` is its length in bytes.
 const URL_TOO_LONG: u32 = 16;
-// The host rule of src/host.rs, applied by the glue (`nonAsciiHost` in js/parser-glue.js):
+// The host rule of src/host.rs, applied by the glue (`nonAsciiHost` in js/glue.js):
 // 2.4 KB less wasm than the Rust copy.
 const URL_NON_ASCII_HOST: u32 = 32;
 const REDIRECT_URL_NON_ASCII_HOST: u32 = 64;

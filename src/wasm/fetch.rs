@@ -1,7 +1,7 @@
 //! Performing one HTTP request with `fetch`, bounded by a timeout and an optional `AbortSignal`.
 //!
 //! `fetch` is called as a plain function (the global one, or the one given in the client options),
-//! so the same code runs in browsers, Node 18+, Deno and Workers. Everything read from the response
+//! so the same code runs in browsers, Node, Deno and Workers. Everything read from the response
 //! goes through `Reflect` with errors caught: a custom `fetch` may return anything.
 
 use std::cell::Cell;

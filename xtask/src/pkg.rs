@@ -11,30 +11,28 @@ const OUT_NAME: &str = "markifact_connect";
 
 /// The parser wasm, behind `parseRedirect` in every entry: the same crate without its `full`
 /// feature and with `parser-abi` (the redirect parser alone, behind the hand-written glue in
-/// js/parser-glue.js; no wasm-bindgen, no client, no `url` crate, no `serde_json`).
+/// js/glue.js; no wasm-bindgen, no client, no `url` crate, no `serde_json`).
 const PARSER_WASM: &str = "markifact_connect_parser.wasm";
 
 /// Files copied verbatim from js/ into the package.
 const JS_SOURCES: &[&str] = &[
-    "api.js",
     "connect.js",
     "markifact-error.js",
     "connect.d.ts",
-    "node.js",
-    "browser.js",
-    "workerd.js",
     "index.d.ts",
     "markifact-error.d.ts",
-    "callback-api.js",
-    "callback-api.d.ts",
-    "parser-glue.js",
-    "parser-glue.d.ts",
-    "main-wasm.js",
+    "glue.js",
+    "glue.d.ts",
     "callback-node.js",
     "callback-browser.js",
     "callback-workerd.js",
     "callback.d.ts",
 ];
+
+/// The main entry's file per runtime: js/<file> with js/api.js (the API they share) written in
+/// place of its `export * from "./api.js";`, so Node loads one module fewer at start-up.
+const MAIN_ENTRIES: &[&str] = &["node.js", "browser.js", "workerd.js"];
+const API_EXPORT: &str = "export * from \"./api.js\";\n";
 
 /// Where wasm-bindgen's declarations of its start-up functions begin in the glue's .d.ts; they
 /// need the DOM lib, and the package's entries call them itself, so they stay out of the API.
@@ -58,7 +56,7 @@ pub fn build() -> Result<PathBuf, String> {
         "{}{}{}",
         fingerprint(&full)?,
         fingerprint(&parser)?,
-        JS_SOURCES.join(",")
+        [JS_SOURCES, MAIN_ENTRIES].concat().join(",")
     );
     if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
         if pkg.exists() {
@@ -191,7 +189,7 @@ process.exit(failed ? 1 : 0);
 fn report_sizes(pkg: &Path) -> Result<(), String> {
     const SCRIPT: &str = r#"
 const zlib = require("node:zlib"), fs = require("node:fs");
-const rows = [["wasm", "markifact_connect_bg.wasm"], ["JS glue + entry", "markifact_connect.js", "api.js", "browser.js", "markifact-error.js", "parser-glue.js", "main-wasm.js", "connect.js"], ["parser wasm", "markifact_connect_parser.wasm"]];
+const rows = [["wasm", "markifact_connect_bg.wasm"], ["JS glue + entry", "markifact_connect.js", "browser.js", "markifact-error.js", "glue.js", "connect.js"], ["parser wasm", "markifact_connect_parser.wasm"]];
 const read = (p) => fs.statSync(p).isDirectory()
   ? Buffer.concat(fs.readdirSync(p, { recursive: true }).map((f) => `${p}/${f}`).filter((f) => fs.statSync(f).isFile()).map((f) => fs.readFileSync(f)))
   : fs.readFileSync(p);
@@ -242,6 +240,17 @@ fn write_entries(pkg: &Path) -> Result<(), String> {
     for name in JS_SOURCES {
         fs::copy(js.join(name), pkg.join(name)).map_err(|e| format!("copying js/{name}: {e}"))?;
     }
+    let read =
+        |name: &str| fs::read_to_string(js.join(name)).map_err(|e| format!("js/{name}: {e}"));
+    let api = read("api.js")?;
+    for name in MAIN_ENTRIES {
+        let entry = read(name)?;
+        if !entry.ends_with(API_EXPORT) {
+            return Err(format!("js/{name} must end with {API_EXPORT:?}"));
+        }
+        let inlined = format!("{}{api}", entry.trim_end_matches(API_EXPORT));
+        fs::write(pkg.join(name), inlined).map_err(|e| e.to_string())?;
+    }
     use_own_error_module(pkg)?;
     write_api_declarations(pkg)?;
     fs::copy(root().join("README.md"), pkg.join("README.md"))
@@ -267,7 +276,7 @@ fn write_api_declarations(pkg: &Path) -> Result<(), String> {
         .map(|line| format!("{line}\n"))
         .collect();
     let api = format!(
-        "{}\nexport {{ parseRedirect, errorCodes }} from \"./parser-glue.js\";\nexport {{ MarkifactError }} from \"./markifact-error.js\";\n",
+        "{}\nexport {{ parseRedirect, errorCodes }} from \"./glue.js\";\nexport {{ MarkifactError }} from \"./markifact-error.js\";\n",
         api.trim_end()
     );
     fs::write(pkg.join("api.d.ts"), api).map_err(|e| e.to_string())
@@ -337,7 +346,7 @@ fn package_json() -> String {
     "README.md"
   ],
   "sideEffects": ["./node.js", "./browser.js", "./workerd.js", "./callback-node.js", "./callback-browser.js", "./callback-workerd.js"],
-  "engines": {{ "node": ">=18" }},
+  "engines": {{ "node": ">=20.16" }},
   "keywords": ["markifact", "oauth", "connect", "wasm", "cloudflare-workers"]
 }}
 "#

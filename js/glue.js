@@ -1,7 +1,10 @@
-// The glue of the parser wasm (src/parser_abi/), behind `parseRedirect` in every entry: instead
-// of wasm-bindgen's generated glue, a few lines over the module's own small ABI. The platform's
-// WHATWG URL parses here (the wasm carries no URL parser); the strings go into the wasm as UTF-8
-// and the answer comes back as JSON.
+// The package's hand-written glue, internal to it: the parser wasm's ABI (src/parser_abi/), behind
+// `parseRedirect` in every entry, and the first-use instantiation of the main wasm (wasm-bindgen's,
+// for the client and the validators). One module, so that Node loads one file less at start-up.
+//
+// The parser: the platform's WHATWG URL parses here (the wasm carries no URL parser); the strings
+// the parser reads go into the wasm as UTF-8, and the result comes back as text plus a header of
+// lengths.
 import { MarkifactError } from "./markifact-error.js";
 
 // The `flags` of `parse_redirect` (the same constants are in src/parser_abi/mod.rs).
@@ -23,6 +26,21 @@ let limit;
 export function useInstance(instance) {
   wasm = instance.exports;
   limit = wasm.max_input_bytes();
+}
+
+let loadMain;
+
+/** Called by the entry at import: how to instantiate the main wasm, synchronously, when needed. */
+export function loadMainWasm(loader) {
+  loadMain = loader;
+}
+
+/** Instantiates the main wasm unless that is done; api.js calls it before every use. */
+export function mainWasmReady() {
+  if (loadMain) {
+    loadMain();
+    loadMain = undefined;
+  }
 }
 
 /** Browsers: compiles the fetched wasm (streaming when the server sends the wasm MIME type). */

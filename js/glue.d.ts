@@ -1,4 +1,4 @@
-// The two functions of the parser wasm's hand-written glue (parser-glue.js); the types they use
+// The two public functions of the parser wasm's hand-written glue (glue.js); the types they use
 // are generated from the Rust types (api.d.ts).
 import type { ErrorCode, ParseRedirectOptions, RedirectResult } from "./api.js";
 

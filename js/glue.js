@@ -75,11 +75,6 @@ export function parseRedirect(url, options) {
   }
   const exact = redirectUrl !== undefined;
   if (nonAsciiHost(url)) flags |= URL_NON_ASCII_HOST;
-  if (!exact && !flags) {
-    // The common case, kept lean: only the query goes in.
-    const parsed = httpUrl(url);
-    if (parsed) return call(0, [undefined, parsed.search], NONE);
-  }
   if (exact && nonAsciiHost(redirectUrl)) flags |= REDIRECT_URL_NON_ASCII_HOST;
   return call(
     flags,
@@ -96,7 +91,8 @@ export function errorCodes() {
 const NONE = [];
 
 // What the wasm reads of a string: the string itself only where a message may quote it, and the
-// parts of its URL (origin and path only for an exact parse against a redirectUrl).
+// parts of its URL (origin and path only for an exact parse against a redirectUrl). Usually that
+// is the query alone.
 function prepare(input, exact, nonAsciiHost) {
   const url = httpUrl(input);
   if (!url) return [input];
@@ -108,17 +104,18 @@ function call(flags, strings, base) {
   const all = strings.concat(base);
   let room = 0;
   for (let i = 0; i < all.length; i++) if (typeof all[i] === "string") room += all[i].length * 3;
-  let at = wasm.begin(room);
-  const memory = new Uint8Array(wasm.memory.buffer, at, room);
-  at = 0;
+  // `begin` may grow the memory, which detaches the old buffer: read `buffer` after it.
+  const start = wasm.begin(room);
+  const memory = new Uint8Array(wasm.memory.buffer, start, room);
+  let offset = 0;
   const lengths = [-1, -1, -1, -1, -1, -1, -1, -1];
   for (let i = 0; i < all.length; i++) {
     const string = all[i];
     // A number is the length in bytes of a url too long to be copied in.
     if (typeof string === "number") lengths[i] = string;
     else if (string !== undefined) {
-      const { written } = encoder.encodeInto(string, at ? memory.subarray(at) : memory);
-      at += written;
+      const { written } = encoder.encodeInto(string, memory.subarray(offset));
+      offset += written;
       lengths[i] = written;
     }
   }

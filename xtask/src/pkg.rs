@@ -63,7 +63,7 @@ pub fn build() -> Result<PathBuf, String> {
             fs::remove_dir_all(&pkg).map_err(|e| format!("removing pkg/: {e}"))?;
         }
         bindgen(&full, OUT_NAME)?;
-        fs::create_dir_all(&pkg).map_err(|e| e.to_string())?;
+        use_own_error_module(&pkg)?;
         optimise(&parser, &pkg.join(PARSER_WASM), "-O3")?;
         fs::write(&stamp_path, &stamp).map_err(|e| e.to_string())?;
     }
@@ -251,7 +251,6 @@ fn write_entries(pkg: &Path) -> Result<(), String> {
         let inlined = format!("{}{api}", entry.trim_end_matches(API_EXPORT));
         fs::write(pkg.join(name), inlined).map_err(|e| e.to_string())?;
     }
-    use_own_error_module(pkg)?;
     write_api_declarations(pkg)?;
     fs::copy(root().join("README.md"), pkg.join("README.md"))
         .map_err(|e| format!("README.md: {e}"))?;
@@ -285,12 +284,8 @@ fn write_api_declarations(pkg: &Path) -> Result<(), String> {
 /// wasm-bindgen copies js/markifact-error.js under a hashed snippets/ path and its glue imports
 /// it from there: point the glue at the package's own markifact-error.js instead, so that one
 /// module defines `MarkifactError` for every entry (`instanceof` holds everywhere) and Node loads
-/// one file less. Idempotent: a second build finds no snippets/.
+/// one file less.
 fn use_own_error_module(pkg: &Path) -> Result<(), String> {
-    let snippets = pkg.join("snippets");
-    if !snippets.exists() {
-        return Ok(());
-    }
     let glue_path = pkg.join(format!("{OUT_NAME}.js"));
     let glue = fs::read_to_string(&glue_path).map_err(|e| e.to_string())?;
     let own = glue
@@ -308,7 +303,7 @@ fn use_own_error_module(pkg: &Path) -> Result<(), String> {
         ));
     }
     fs::write(&glue_path, own).map_err(|e| e.to_string())?;
-    fs::remove_dir_all(&snippets).map_err(|e| format!("removing pkg/snippets: {e}"))
+    fs::remove_dir_all(pkg.join("snippets")).map_err(|e| format!("removing pkg/snippets: {e}"))
 }
 
 fn package_json() -> String {

@@ -1,6 +1,7 @@
 //! The `X-Markifact-Context` header for the Markifact MCP server.
 
 use crate::error::{Error, Result, Rule};
+use crate::text::json_string;
 
 /// The header's name.
 pub const CONTEXT_HEADER_NAME: &str = "X-Markifact-Context";
@@ -25,10 +26,15 @@ pub fn context_header<S: AsRef<str>>(connection_ids: &[S]) -> Result<String> {
             format!("connection_ids[{index}] is empty; connection ids must be non-empty strings"),
         ));
     }
-    let ids: Vec<&str> = connection_ids.iter().map(AsRef::as_ref).collect();
-    Ok(ascii_json(
-        &serde_json::json!({ "connection_ids": ids }).to_string(),
-    ))
+    let mut json = String::from("{\"connection_ids\":[");
+    for (index, id) in connection_ids.iter().enumerate() {
+        if index > 0 {
+            json.push(',');
+        }
+        json_string(&mut json, id.as_ref());
+    }
+    json.push_str("]}");
+    Ok(ascii_json(&json))
 }
 
 /// Escapes every non-ASCII character of a JSON text as `\uXXXX`: HTTP header values must be

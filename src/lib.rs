@@ -46,6 +46,8 @@ mod context;
 mod error;
 #[cfg(feature = "full")]
 mod host;
+#[cfg(feature = "full")]
+mod json;
 pub mod models;
 mod redirect;
 mod text;

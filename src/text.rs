@@ -69,7 +69,11 @@ pub(crate) fn quote(input: &str) -> String {
 }
 
 /// Appends `value` as a JSON string, escaped as `serde_json` escapes it.
-#[cfg(any(test, all(target_arch = "wasm32", feature = "parser-abi")))]
+#[cfg(any(
+    test,
+    feature = "full",
+    all(target_arch = "wasm32", feature = "parser-abi")
+))]
 pub(crate) fn json_string(out: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');

@@ -108,7 +108,7 @@ pub fn create_auth_link(
         redirect_url,
         ..body.clone()
     };
-    let json = serde_json::to_string(&body)
+    let json = crate::json::to_string(&body)
         .map_err(|e| Error::internal(format!("could not serialise the request body: {e}")))?;
     let mut request = Request::new(Method::Post, "/v1/connections/auth-link".to_owned());
     request.body = Some(json);

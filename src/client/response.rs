@@ -2,9 +2,9 @@
 //! [`Error`] with a stable code, the status, the API's detail, and retry hints.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::json::{self, Value};
 use crate::models::{AuthLinkStatus, Connection, CreateAuthLinkResponse};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 /// The longest [`Error::detail`] kept from an error body, in bytes; longer text is cut and the cut
 /// stated.
@@ -77,7 +77,9 @@ pub struct ConnectionType {
 /// `id`) and optionally a `name` (or `display_name`).
 pub fn connection_types(response: &HttpResponse<'_>) -> Result<Vec<ConnectionType>> {
     const EXPECTED: &str = "a JSON array of connection type names, or of objects with a \"type\" or \"id\" string, from GET /v1/connections/types";
-    let items: Vec<Value> = decode(response, EXPECTED)?;
+    let Value::Array(items) = body(response, EXPECTED)? else {
+        return Err(shape_error(response, EXPECTED, "it is not an array"));
+    };
     items
         .into_iter()
         .enumerate()
@@ -91,15 +93,18 @@ pub fn connection_types(response: &HttpResponse<'_>) -> Result<Vec<ConnectionTyp
 
 fn connection_type(item: Value) -> Option<ConnectionType> {
     let non_empty = |v: Option<&Value>| {
-        v.and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
+        v.and_then(|v| match v {
+            Value::String(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
     };
     match item {
         Value::String(id) if !id.is_empty() => Some(ConnectionType { id, name: None }),
-        Value::Object(map) => Some(ConnectionType {
-            id: non_empty(map.get("type")).or_else(|| non_empty(map.get("id")))?,
-            name: non_empty(map.get("name")).or_else(|| non_empty(map.get("display_name"))),
+        object @ Value::Object(_) => Some(ConnectionType {
+            id: non_empty(object.get("type")).or_else(|| non_empty(object.get("id")))?,
+            name: non_empty(object.get("name")).or_else(|| non_empty(object.get("display_name"))),
         }),
         _ => None,
     }
@@ -149,22 +154,30 @@ pub fn delete_connection(response: &HttpResponse<'_>) -> Result<Connection> {
 /// Decodes a 2xx JSON body into `T`, or returns [`error`] for any other status. `expected` says
 /// what the body should have been, for the [`ErrorCode::InvalidResponse`] message.
 pub fn decode<T: DeserializeOwned>(response: &HttpResponse<'_>, expected: &str) -> Result<T> {
+    T::deserialize(body(response, expected)?)
+        .map_err(|e| shape_error(response, expected, &e.to_string()))
+}
+
+/// The 2xx body as a JSON tree.
+fn body(response: &HttpResponse<'_>, expected: &str) -> Result<Value> {
     if !response.is_success() {
         return Err(error(response));
     }
-    serde_json::from_str(response.body).map_err(|e| {
-        let what = if serde_json::from_str::<Value>(response.body).is_ok() {
-            "the JSON has another shape"
-        } else {
-            "the body is not JSON"
-        };
-        invalid_response(format!(
-            "expected {expected}; {what} (status {}, {} bytes: {e})",
-            response.status,
-            response.body.len()
-        ))
-        .with_status(response.status)
-    })
+    json::parse(response.body)
+        .map_err(|e| bad_body(response, expected, "the body is not JSON", &e.to_string()))
+}
+
+fn shape_error(response: &HttpResponse<'_>, expected: &str, why: &str) -> Error {
+    bad_body(response, expected, "the JSON has another shape", why)
+}
+
+fn bad_body(response: &HttpResponse<'_>, expected: &str, what: &str, why: &str) -> Error {
+    invalid_response(format!(
+        "expected {expected}; {what} (status {}, {} bytes: {why})",
+        response.status,
+        response.body.len()
+    ))
+    .with_status(response.status)
 }
 
 fn invalid_response(message: String) -> Error {
@@ -239,8 +252,8 @@ fn detail(body: &str) -> Option<String> {
     if body.trim().is_empty() {
         return None;
     }
-    let from_json = match serde_json::from_str::<Value>(body) {
-        Ok(Value::Object(map)) => match map.get("detail") {
+    let from_json = match json::parse(body) {
+        Ok(object @ Value::Object(_)) => match object.get("detail") {
             Some(Value::String(s)) => Some(s.clone()),
             Some(Value::Array(items)) if !items.is_empty() => Some(
                 items
@@ -257,21 +270,19 @@ fn detail(body: &str) -> Option<String> {
 }
 
 fn validation_item(item: &Value) -> String {
-    let Some(msg) = item.get("msg").and_then(Value::as_str) else {
-        return item.to_string();
+    let Some(Value::String(msg)) = item.get("msg") else {
+        return item.to_json();
     };
-    let loc: Vec<String> = item
-        .get("loc")
-        .and_then(Value::as_array)
-        .map(|loc| {
-            loc.iter()
-                .map(|part| match part {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let loc: Vec<String> = match item.get("loc") {
+        Some(Value::Array(loc)) => loc
+            .iter()
+            .map(|part| match part {
+                Value::String(s) => s.clone(),
+                other => other.to_json(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     if loc.is_empty() {
         msg.to_owned()
     } else {

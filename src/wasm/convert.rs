@@ -42,7 +42,7 @@ pub(super) fn js_error(error: Error) -> JsValue {
 
 /// A value as a plain JavaScript object, through one JSON string.
 pub(super) fn to_js(value: &impl serde::Serialize) -> JsResult {
-    let json = serde_json::to_string(value)
+    let json = crate::json::to_string(value)
         .map_err(|e| js_error(Error::internal(format!("could not encode a result: {e}"))))?;
     JSON::parse(&json).map_err(|_| js_error(Error::internal("could not decode a result")))
 }

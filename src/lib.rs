@@ -53,6 +53,8 @@ mod redirect;
 mod text;
 #[cfg(feature = "full")]
 mod validate;
+#[cfg(feature = "full")]
+mod whatwg;
 
 /// The JavaScript API (wasm32 only): what the npm package exports, built on the core above.
 #[cfg(all(target_arch = "wasm32", feature = "full"))]

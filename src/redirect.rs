@@ -326,12 +326,12 @@ fn hex_digit(byte: Option<&u8>) -> Option<u8> {
 /// ```
 #[cfg(feature = "full")]
 pub fn parse_redirect(input: &str, options: ParseOptions<'_>) -> Result<RedirectResult> {
-    parse_redirect_with(&WhatwgUrl, input, options.redirect_url)
+    parse_redirect_with(&crate::whatwg::Whatwg, input, options.redirect_url)
 }
 
 /// How [`parse_redirect_with`] reads URLs: by the WHATWG URL standard, whose implementation the
-/// caller picks. [`parse_redirect`] uses the `url` crate; the npm package uses the platform's
-/// `URL` (so its parser wasm carries no URL parser of its own). Both are the same parser.
+/// caller picks. [`parse_redirect`] uses the `url` crate natively and the platform's `URL` on
+/// wasm32, as the npm package's parser wasm does. Both are the same parser.
 pub trait UrlParser {
     /// The input as the caller holds it (`str` natively; what the glue prepared in the npm package).
     type Input: ?Sized;
@@ -352,46 +352,6 @@ pub trait UrlParser {
     fn origin<'u>(&self, url: &'u Self::Url) -> Cow<'u, str>;
     /// The URL's path, serialised.
     fn path<'u>(&self, url: &'u Self::Url) -> Cow<'u, str>;
-}
-
-/// The `url` crate's WHATWG URL parser.
-#[cfg(feature = "full")]
-struct WhatwgUrl;
-
-#[cfg(feature = "full")]
-impl UrlParser for WhatwgUrl {
-    type Input = str;
-    type Url = url::Url;
-
-    fn length_over(&self, input: &str, limit: usize) -> Option<usize> {
-        (input.len() > limit).then_some(input.len())
-    }
-
-    fn describe(&self, input: &str) -> String {
-        quote(input)
-    }
-
-    fn has_non_ascii_host(&self, input: &str) -> bool {
-        crate::host::has_non_ascii_host(input)
-    }
-
-    fn parse_http(&self, input: &str) -> Option<url::Url> {
-        url::Url::parse(input)
-            .ok()
-            .filter(|url| matches!(url.scheme(), "http" | "https"))
-    }
-
-    fn query<'u>(&self, url: &'u url::Url) -> Cow<'u, str> {
-        Cow::Borrowed(url.query().unwrap_or(""))
-    }
-
-    fn origin<'u>(&self, url: &'u url::Url) -> Cow<'u, str> {
-        Cow::Owned(url.origin().ascii_serialization())
-    }
-
-    fn path<'u>(&self, url: &'u url::Url) -> Cow<'u, str> {
-        Cow::Borrowed(url.path())
-    }
 }
 
 /// [`parse_redirect`] over any [`UrlParser`], with the `redirect_url` of exact mode in the

@@ -6,7 +6,7 @@
 use crate::error::{Error, ErrorCode, Result, Rule};
 use crate::host::{has_non_ascii_host, raw_authority};
 use crate::text::quote;
-use url::Url;
+use crate::whatwg::{HttpUrl, NotHttpUrl};
 
 /// Longest accepted `redirect_url`, in bytes of UTF-8.
 pub const MAX_REDIRECT_URL_BYTES: usize = 2048;
@@ -98,20 +98,30 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
             )
         });
     }
-    let url = Url::parse(input).map_err(|e| {
-        reject(
-            Rule::NotAUrl,
-            format!(
-                "redirect_url must be an absolute https URL; {} is not ({e})",
-                quote(input)
-            ),
-        )
-    })?;
+    let url = match HttpUrl::parse(input) {
+        Ok(url) => url,
+        Err(NotHttpUrl::OtherScheme(scheme)) => {
+            return Err(reject(
+                Rule::NotHttps,
+                format!("redirect_url must use https, not {}", quote(&scheme)),
+            ));
+        }
+        Err(NotHttpUrl::NotAUrl(reason)) => {
+            let reason = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+            return Err(reject(
+                Rule::NotAUrl,
+                format!(
+                    "redirect_url must be an absolute https URL; {} is not{reason}",
+                    quote(input)
+                ),
+            ));
+        }
+    };
 
     match url.scheme() {
         "https" => {}
-        "http" if options.allow_insecure_localhost && is_loopback_host(&url) => {}
-        "http" if is_loopback_host(&url) => {
+        "http" if options.allow_insecure_localhost && url.is_loopback() => {}
+        "http" if url.is_loopback() => {
             return Err(reject(
                 Rule::NotHttps,
                 "redirect_url must use https; http on localhost is only accepted with the allowInsecureLocalhost opt-in, for the sandbox".into(),
@@ -124,25 +134,23 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
             ))
         }
     }
-    // `https://@host/` has an empty user name that `Url` forgets, so look at the raw authority too.
-    if !url.username().is_empty()
-        || url.password().is_some()
-        || authority.is_some_and(|a| a.contains('@'))
-    {
+    // `https://@host/` has an empty user name that the serialisation drops, so look at the raw
+    // authority too.
+    if url.has_credentials() || authority.is_some_and(|a| a.contains('@')) {
         return Err(reject(
             Rule::Userinfo,
             "redirect_url must not contain credentials (user@ or user:password@) before the host"
                 .into(),
         ));
     }
-    if url.fragment().is_some() {
+    if url.has_fragment() {
         return Err(reject(
             Rule::Fragment,
             "redirect_url must not contain a #fragment (Markifact appends query parameters; browsers do not send fragments)".into(),
         ));
     }
     // The limit holds for what is sent: percent-encoding can triple a character's bytes.
-    let normalised: String = url.into();
+    let normalised = url.into_string();
     if normalised.len() > MAX_REDIRECT_URL_BYTES {
         return Err(reject(
             Rule::TooLong,
@@ -153,10 +161,6 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
         ));
     }
     Ok(normalised)
-}
-
-fn is_loopback_host(url: &Url) -> bool {
-    matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
 }
 
 /// Checks an `external_id`: 1 to [`MAX_EXTERNAL_ID_CHARS`] Unicode scalar values (Rust `char`s;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use url::Url;
+use crate::whatwg::{HttpUrl, NotHttpUrl};
 
 use super::request::Request;
 use super::retry::RetryPolicy;
@@ -196,28 +196,28 @@ fn base_url(input: Option<&str>, has_key: bool) -> Result<String> {
         }
         return Ok(input.trim_end_matches('/').to_owned());
     }
-    let url = Url::parse(input).map_err(|e| {
-        reject(format!(
-            "base_url must be an absolute http(s) URL; {} is not ({e})",
-            quote(input)
-        ))
-    })?;
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback || !has_key => {}
-        "http" => {
-            return Err(reject(
-                "base_url must use https when an api_key is set, so the key is never sent in clear text (http is accepted on loopback, for the sandbox)".into(),
-            ))
+    let url = match HttpUrl::parse(input) {
+        Ok(url) => url,
+        Err(NotHttpUrl::OtherScheme(scheme)) => {
+            return Err(reject(format!(
+                "base_url must be http(s), not {}",
+                quote(&scheme)
+            )))
         }
-        other => return Err(reject(format!("base_url must be http(s), not {}", quote(other)))),
+        Err(NotHttpUrl::NotAUrl(reason)) => {
+            let reason = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+            return Err(reject(format!(
+                "base_url must be an absolute http(s) URL; {} is not{reason}",
+                quote(input)
+            )));
+        }
+    };
+    if url.scheme() == "http" && has_key && !url.is_loopback() {
+        return Err(reject(
+            "base_url must use https when an api_key is set, so the key is never sent in clear text (http is accepted on loopback, for the sandbox)".into(),
+        ));
     }
-    if url.query().is_some()
-        || url.fragment().is_some()
-        || !url.username().is_empty()
-        || url.password().is_some()
-    {
+    if url.has_query() || url.has_fragment() || url.has_credentials() {
         return Err(reject(
             "base_url must not carry a query, a fragment or credentials".into(),
         ));

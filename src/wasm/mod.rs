@@ -9,6 +9,7 @@
 mod client;
 mod convert;
 mod fetch;
+pub(crate) mod url;
 
 pub use client::MarkifactClient;
 

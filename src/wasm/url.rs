@@ -1,0 +1,26 @@
+//! The platform's WHATWG `URL` for the core (see src/whatwg.rs): one constructor call and one
+//! getter, so the main wasm needs no URL parser of its own.
+
+use alloc::string::String;
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = URL)]
+    type PlatformUrl;
+
+    #[wasm_bindgen(constructor, catch, js_class = "URL")]
+    fn new(input: &str) -> Result<PlatformUrl, JsValue>;
+
+    #[wasm_bindgen(method, getter, js_class = "URL")]
+    fn href(this: &PlatformUrl) -> String;
+}
+
+/// `input` parsed as an absolute URL, as its serialisation. `URL` throws a `TypeError` with no
+/// reason worth quoting ("Invalid URL"), so the error carries none.
+pub(crate) fn serialize(input: &str) -> Result<String, Option<String>> {
+    PlatformUrl::new(input)
+        .map(|url| url.href())
+        .map_err(|_| None)
+}

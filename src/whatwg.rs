@@ -1,0 +1,247 @@
+//! The WHATWG URL parser behind validation, the client's base URL and `parse_redirect`: the `url`
+//! crate natively, the platform's `URL` on wasm32 (through the binding layer, src/wasm/url.rs), so
+//! the npm package's wasm carries no URL parser of its own. Both implement the same standard and
+//! agree on every input the crate lets through: non-ASCII hosts, where IDNA backends differ, are
+//! refused before parsing (see host.rs).
+//!
+//! Everything after parsing reads the URL's serialisation, whose shape the standard fixes.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+
+use crate::redirect::UrlParser;
+use crate::text::quote;
+
+/// `input` parsed as an absolute URL, as its serialisation; `Err` carries the parser's reason when
+/// it gives one (the platform's `URL` only says "Invalid URL").
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn serialize(input: &str) -> Result<String, Option<String>> {
+    url::Url::parse(input)
+        .map(String::from)
+        .map_err(|e| Some(alloc::string::ToString::to_string(&e)))
+}
+
+#[cfg(target_arch = "wasm32")]
+pub(crate) use crate::wasm::url::serialize;
+
+/// Why [`HttpUrl::parse`] failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum NotHttpUrl {
+    /// Not an absolute URL; the parser's reason when it gives one.
+    NotAUrl(Option<String>),
+    /// An absolute URL of this other scheme (lower case, as serialised).
+    OtherScheme(String),
+}
+
+/// An absolute `http:` or `https:` URL's serialisation, with the positions of its parts:
+/// `scheme://[user[:password]@]host[:port]/path[?query][#fragment]`. In this form `?` and `#`
+/// appear only as delimiters (the serialiser percent-encodes them elsewhere) and the path always
+/// starts with `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HttpUrl {
+    href: String,
+    /// Where the authority starts (after `://`).
+    authority_start: usize,
+    /// Where the path starts (the `/` after the authority).
+    path_start: usize,
+    /// Where the query starts (its `?`), or the fragment, or the end.
+    query_start: usize,
+    /// Where the fragment starts (its `#`), or the end.
+    fragment_start: usize,
+}
+
+impl HttpUrl {
+    /// Parses `input` as an absolute `http:` or `https:` URL.
+    pub(crate) fn parse(input: &str) -> Result<HttpUrl, NotHttpUrl> {
+        let href = serialize(input).map_err(NotHttpUrl::NotAUrl)?;
+        let authority_start = if href.starts_with("https://") {
+            8
+        } else if href.starts_with("http://") {
+            7
+        } else {
+            let scheme = href.split_once(':').map_or("", |(scheme, _)| scheme);
+            return Err(NotHttpUrl::OtherScheme(scheme.into()));
+        };
+        let find = |byte: u8, from: usize| {
+            href.as_bytes()[from..]
+                .iter()
+                .position(|&b| b == byte)
+                .map_or(href.len(), |i| from + i)
+        };
+        let fragment_start = find(b'#', authority_start);
+        let query_start = find(b'?', authority_start).min(fragment_start);
+        let path_start = find(b'/', authority_start).min(query_start);
+        Ok(HttpUrl {
+            authority_start,
+            path_start,
+            query_start,
+            fragment_start,
+            href,
+        })
+    }
+
+    /// `http` or `https`.
+    pub(crate) fn scheme(&self) -> &str {
+        &self.href[..self.authority_start - 3]
+    }
+
+    fn authority(&self) -> &str {
+        &self.href[self.authority_start..self.path_start]
+    }
+
+    /// Whether a user name or password precedes the host.
+    pub(crate) fn has_credentials(&self) -> bool {
+        self.authority().contains('@')
+    }
+
+    /// The host, serialised (`[::1]` for IPv6), without any port.
+    pub(crate) fn host(&self) -> &str {
+        let authority = self.authority();
+        let host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        match host.find(']') {
+            Some(end) => &host[..=end],
+            None => host.split_once(':').map_or(host, |(host, _)| host),
+        }
+    }
+
+    /// Whether the host is `localhost`, `127.0.0.1` or `[::1]`.
+    pub(crate) fn is_loopback(&self) -> bool {
+        matches!(self.host(), "localhost" | "127.0.0.1" | "[::1]")
+    }
+
+    /// `scheme://host[:port]`.
+    pub(crate) fn origin(&self) -> Cow<'_, str> {
+        let authority = self.authority();
+        match authority.rsplit_once('@') {
+            Some((_, host_and_port)) => {
+                Cow::Owned(crate::text::concat(&[self.scheme(), "://", host_and_port]))
+            }
+            None => Cow::Borrowed(&self.href[..self.path_start]),
+        }
+    }
+
+    pub(crate) fn path(&self) -> &str {
+        &self.href[self.path_start..self.query_start]
+    }
+
+    /// Whether there is a `?`, even with nothing after it.
+    pub(crate) fn has_query(&self) -> bool {
+        self.query_start < self.fragment_start
+    }
+
+    /// The query without its `?`; empty when there is none.
+    pub(crate) fn query(&self) -> &str {
+        self.href
+            .get(self.query_start + 1..self.fragment_start)
+            .unwrap_or("")
+    }
+
+    /// Whether there is a `#`, even with nothing after it.
+    pub(crate) fn has_fragment(&self) -> bool {
+        self.fragment_start < self.href.len()
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.href
+    }
+
+    pub(crate) fn into_string(self) -> String {
+        self.href
+    }
+}
+
+/// [`crate::parse_redirect`]'s URL parser: the one above.
+pub(crate) struct Whatwg;
+
+impl UrlParser for Whatwg {
+    type Input = str;
+    type Url = HttpUrl;
+
+    fn length_over(&self, input: &str, limit: usize) -> Option<usize> {
+        (input.len() > limit).then_some(input.len())
+    }
+
+    fn describe(&self, input: &str) -> String {
+        quote(input)
+    }
+
+    fn has_non_ascii_host(&self, input: &str) -> bool {
+        crate::host::has_non_ascii_host(input)
+    }
+
+    fn parse_http(&self, input: &str) -> Option<HttpUrl> {
+        HttpUrl::parse(input).ok()
+    }
+
+    fn query<'u>(&self, url: &'u HttpUrl) -> Cow<'u, str> {
+        Cow::Borrowed(url.query())
+    }
+
+    fn origin<'u>(&self, url: &'u HttpUrl) -> Cow<'u, str> {
+        url.origin()
+    }
+
+    fn path<'u>(&self, url: &'u HttpUrl) -> Cow<'u, str> {
+        Cow::Borrowed(url.path())
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    /// Every part against the `url` crate's own accessors.
+    #[test]
+    fn parts_match_the_url_crate() {
+        for input in [
+            "https://app.example.com/cb?x=1#f",
+            "HTTP://User:Pw@Example.COM:8080/a/b?q?r#s?t#u",
+            "https://[::1]:3000",
+            "http://127.0.0.1/?",
+            "https://a/#",
+            "https://@host/p",
+            "https://user:@host/",
+            "https://h/p%3F?q%23#",
+            "https:\\\\host\\path?x",
+            "https://h:443/",
+            "https://xn--bcher-kva.example/%F0%9F%98%80",
+        ] {
+            let reference = url::Url::parse(input).unwrap();
+            let ours = HttpUrl::parse(input).unwrap();
+            assert_eq!(ours.as_str(), reference.as_str(), "{input}");
+            assert_eq!(ours.scheme(), reference.scheme(), "{input}");
+            assert_eq!(Some(ours.host()), reference.host_str(), "{input}");
+            assert_eq!(ours.path(), reference.path(), "{input}");
+            assert_eq!(ours.has_query(), reference.query().is_some(), "{input}");
+            assert_eq!(ours.query(), reference.query().unwrap_or(""), "{input}");
+            assert_eq!(
+                ours.has_fragment(),
+                reference.fragment().is_some(),
+                "{input}"
+            );
+            assert_eq!(
+                ours.origin(),
+                reference.origin().ascii_serialization(),
+                "{input}"
+            );
+            assert_eq!(
+                ours.has_credentials(),
+                !reference.username().is_empty() || reference.password().is_some(),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_schemes_and_non_urls() {
+        let scheme = |s: &str| NotHttpUrl::OtherScheme(s.into());
+        assert_eq!(HttpUrl::parse("mailto:a@b.c"), Err(scheme("mailto")));
+        assert_eq!(HttpUrl::parse("FTP://host/"), Err(scheme("ftp")));
+        assert!(matches!(
+            HttpUrl::parse("/relative"),
+            Err(NotHttpUrl::NotAUrl(Some(_)))
+        ));
+    }
+}

@@ -60,6 +60,21 @@ pub enum AuthLinkState {
     Expired,
 }
 
+impl AuthLinkState {
+    /// The state as the API writes it: `pending`, `connected` or `expired`.
+    ///
+    /// ```
+    /// assert_eq!(markifact_connect::models::AuthLinkState::Expired.as_str(), "expired");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthLinkState::Pending => "pending",
+            AuthLinkState::Connected => "connected",
+            AuthLinkState::Expired => "expired",
+        }
+    }
+}
+
 /// `GET /v1/connections/auth-links/{id}/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
@@ -146,6 +161,20 @@ pub struct CreateAuthLinkResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_names_are_the_wire_names() {
+        for state in [
+            AuthLinkState::Pending,
+            AuthLinkState::Connected,
+            AuthLinkState::Expired,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&state).unwrap(),
+                format!("\"{}\"", state.as_str())
+            );
+        }
+    }
 
     #[test]
     fn connection_tolerates_nulls_and_missing_fields() {

@@ -219,9 +219,7 @@ impl Client {
                     rt.sleep(ms).await?;
                 }
                 (PollStep::TimedOut | PollStep::Done, status) => {
-                    let state = status.map_or("unknown".into(), |s| {
-                        format!("{:?}", s.status).to_lowercase()
-                    });
+                    let state = status.map_or("unknown", |s| s.status.as_str());
                     return Err(Error::timeout(format!(
                         "wait_for_auth_link gave up after {timeout_ms} ms; the link is still {state}"
                     )));

@@ -62,6 +62,7 @@
 
 mod api;
 mod config;
+pub(crate) mod decode;
 mod poll;
 pub mod request;
 pub mod response;

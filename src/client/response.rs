@@ -1,10 +1,10 @@
 //! Interpreting responses: a 2xx body becomes the endpoint's typed result, anything else an
 //! [`Error`] with a stable code, the status, the API's detail, and retry hints.
 
+use super::decode::FromJson;
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, Value};
 use crate::models::{AuthLinkStatus, Connection, CreateAuthLinkResponse};
-use serde::de::DeserializeOwned;
 
 /// The longest [`Error::detail`] kept from an error body, in bytes; longer text is cut and the cut
 /// stated.
@@ -153,8 +153,8 @@ pub fn delete_connection(response: &HttpResponse<'_>) -> Result<Connection> {
 
 /// Decodes a 2xx JSON body into `T`, or returns [`error`] for any other status. `expected` says
 /// what the body should have been, for the [`ErrorCode::InvalidResponse`] message.
-pub fn decode<T: DeserializeOwned>(response: &HttpResponse<'_>, expected: &str) -> Result<T> {
-    T::deserialize(body(response, expected)?)
+fn decode<T: FromJson>(response: &HttpResponse<'_>, expected: &str) -> Result<T> {
+    T::from_json(body(response, expected)?)
         .map_err(|e| shape_error(response, expected, &e.to_string()))
 }
 

@@ -1,9 +1,9 @@
-//! The client's JSON, without `serde_json`: a strict reader into a [`Value`] tree, serde's derives
-//! on top of it, and a compact writer. Only integers are supported as numbers, which keeps float
-//! parsing and formatting (and `serde_json`'s generic code) out of the npm package's main wasm;
-//! see benches/levers.md for what that saved.
+//! The client's JSON, without `serde_json`: a strict reader into a [`Value`] tree (the client reads
+//! the API's objects from it, see src/client/decode.rs) and a writer for serde's `Serialize`
+//! derives. Numbers stay text and only integers are written, which keeps float parsing and
+//! formatting (and `serde_json`'s generic code) out of the npm package's main wasm; see
+//! benches/levers.md for what that saved.
 
-mod de;
 mod ser;
 mod value;
 
@@ -23,7 +23,7 @@ pub(crate) struct Error {
 }
 
 impl Error {
-    fn new(message: String) -> Self {
+    pub(crate) fn new(message: String) -> Self {
         Error {
             message,
             path: String::new(),
@@ -31,7 +31,7 @@ impl Error {
     }
 
     /// The same error, one level further out: `segment` is `[index]` or `.key`.
-    fn within(mut self, segment: &str) -> Self {
+    pub(crate) fn within(mut self, segment: &str) -> Self {
         self.path.insert_str(0, segment);
         self
     }

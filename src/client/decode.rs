@@ -1,0 +1,215 @@
+//! The API's objects read from a JSON tree, by hand rather than through serde's derives (whose
+//! generated visitors were a tenth of the main wasm). They read what the models' `Deserialize`
+//! derives read, with the same tolerance (unknown fields ignored; `null` or a missing optional
+//! field is `None`) and the same refusals (a missing required field, a wrong type, a repeated
+//! field); the tests in src/json/tests.rs pin the two to each other. One difference: an array is
+//! never read as an object, which serde's derives allow.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::json::{Error, Value};
+use crate::models::{AuthLinkState, AuthLinkStatus, Connection, CreateAuthLinkResponse};
+use crate::text::{concat, decimal};
+
+/// A type read from a JSON value.
+pub(crate) trait FromJson: Sized {
+    fn from_json(value: Value) -> Result<Self, Error>;
+}
+
+fn mismatch(expected: &str, found: &Value) -> Error {
+    let found = match found {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    Error::new(concat(&["expected ", expected, ", found ", found]))
+}
+
+impl FromJson for String {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match value {
+            Value::String(s) => Ok(s),
+            other => Err(mismatch("a string", &other)),
+        }
+    }
+}
+
+impl FromJson for bool {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match value {
+            Value::Bool(b) => Ok(b),
+            other => Err(mismatch("a boolean", &other)),
+        }
+    }
+}
+
+impl FromJson for i64 {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match value {
+            Value::Number(text) => text.parse().map_err(|_| {
+                Error::new(concat(&["the number ", &text, " is not a 64-bit integer"]))
+            }),
+            other => Err(mismatch("an integer", &other)),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Option<T> {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match value {
+            Value::Null => Ok(None),
+            value => T::from_json(value).map(Some),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        let Value::Array(items) = value else {
+            return Err(mismatch("an array", &value));
+        };
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(index, item)| {
+                T::from_json(item)
+                    .map_err(|e| e.within(&concat(&["[", &decimal(index as u64), "]"])))
+            })
+            .collect()
+    }
+}
+
+impl FromJson for AuthLinkState {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        match String::from_json(value)?.as_str() {
+            "pending" => Ok(AuthLinkState::Pending),
+            "connected" => Ok(AuthLinkState::Connected),
+            "expired" => Ok(AuthLinkState::Expired),
+            other => Err(Error::new(concat(&[
+                "unknown status ",
+                &crate::text::quote(other),
+                ", expected pending, connected or expired",
+            ]))),
+        }
+    }
+}
+
+/// An object's members under the names a type reads, each taken once.
+struct Fields {
+    /// Indexed like the `names` given to [`Fields::new`].
+    values: Vec<Option<Value>>,
+    names: &'static [&'static str],
+}
+
+impl Fields {
+    /// The members of `value` (an object) named in `names`; others are ignored, a repeated one
+    /// is refused.
+    fn new(value: Value, names: &'static [&'static str]) -> Result<Fields, Error> {
+        let Value::Object(members) = value else {
+            return Err(mismatch("an object", &value));
+        };
+        let mut values: Vec<Option<Value>> = names.iter().map(|_| None).collect();
+        for (key, value) in members {
+            if let Some(index) = names.iter().position(|name| *name == key) {
+                if values[index].replace(value).is_some() {
+                    return Err(Error::new(concat(&["duplicate field `", &key, "`"])));
+                }
+            }
+        }
+        Ok(Fields { values, names })
+    }
+
+    fn take(&mut self, name: &str) -> Option<Value> {
+        let index = self.names.iter().position(|n| *n == name)?;
+        self.values[index].take()
+    }
+
+    /// A field that must be present.
+    fn required<T: FromJson>(&mut self, name: &str) -> Result<T, Error> {
+        match self.take(name) {
+            Some(value) => T::from_json(value).map_err(|e| e.within(&concat(&[".", name]))),
+            None => Err(Error::new(concat(&["missing field `", name, "`"]))),
+        }
+    }
+
+    /// A field whose absence means `T::default()` (`None` for an `Option`).
+    fn optional<T: FromJson + Default>(&mut self, name: &str) -> Result<T, Error> {
+        match self.take(name) {
+            Some(value) => T::from_json(value).map_err(|e| e.within(&concat(&[".", name]))),
+            None => Ok(T::default()),
+        }
+    }
+}
+
+impl FromJson for Connection {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        let mut f = Fields::new(
+            value,
+            &[
+                "id",
+                "type",
+                "is_private",
+                "display_name",
+                "external_id",
+                "created_at",
+                "updated_at",
+            ],
+        )?;
+        Ok(Connection {
+            id: f.optional("id")?,
+            connection_type: f.required("type")?,
+            is_private: f.required("is_private")?,
+            display_name: f.optional("display_name")?,
+            external_id: f.optional("external_id")?,
+            created_at: f.optional("created_at")?,
+            updated_at: f.optional("updated_at")?,
+        })
+    }
+}
+
+impl FromJson for AuthLinkStatus {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        let mut f = Fields::new(
+            value,
+            &[
+                "id",
+                "status",
+                "connection_type",
+                "expires_at",
+                "created_at",
+                "updated_at",
+                "connection_id",
+                "external_id",
+                "consumed_at",
+                "connections",
+            ],
+        )?;
+        Ok(AuthLinkStatus {
+            id: f.required("id")?,
+            status: f.required("status")?,
+            connection_type: f.required("connection_type")?,
+            expires_at: f.required("expires_at")?,
+            created_at: f.required("created_at")?,
+            updated_at: f.required("updated_at")?,
+            connection_id: f.optional("connection_id")?,
+            external_id: f.optional("external_id")?,
+            consumed_at: f.optional("consumed_at")?,
+            connections: f.optional("connections")?,
+        })
+    }
+}
+
+impl FromJson for CreateAuthLinkResponse {
+    fn from_json(value: Value) -> Result<Self, Error> {
+        let mut f = Fields::new(value, &["id", "url", "expires_at"])?;
+        Ok(CreateAuthLinkResponse {
+            id: f.required("id")?,
+            url: f.required("url")?,
+            expires_at: f.required("expires_at")?,
+        })
+    }
+}

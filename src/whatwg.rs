@@ -4,25 +4,14 @@
 //! agree on every input the crate lets through: non-ASCII hosts, where IDNA backends differ, are
 //! refused before parsing (see host.rs).
 //!
-//! Everything after parsing reads the URL's serialisation, whose shape the standard fixes.
+//! Everything after parsing reads the URL's serialisation, whose shape the standard fixes; the
+//! `url` crate says where its parts are, and on wasm32 one pass over it finds them.
 
 use alloc::borrow::Cow;
 use alloc::string::String;
 
 use crate::redirect::UrlParser;
 use crate::text::quote;
-
-/// `input` parsed as an absolute URL, as its serialisation; `Err` carries the parser's reason when
-/// it gives one (the platform's `URL` only says "Invalid URL").
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) fn serialize(input: &str) -> Result<String, Option<String>> {
-    url::Url::parse(input)
-        .map(String::from)
-        .map_err(|e| Some(alloc::string::ToString::to_string(&e)))
-}
-
-#[cfg(target_arch = "wasm32")]
-pub(crate) use crate::wasm::url::serialize;
 
 /// Why [`HttpUrl::parse`] failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,9 +40,35 @@ pub(crate) struct HttpUrl {
 }
 
 impl HttpUrl {
-    /// Parses `input` as an absolute `http:` or `https:` URL.
+    /// Parses `input` as an absolute `http:` or `https:` URL, with the `url` crate, which also
+    /// says where the parts are.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn parse(input: &str) -> Result<HttpUrl, NotHttpUrl> {
-        let href = serialize(input).map_err(NotHttpUrl::NotAUrl)?;
+        use url::Position;
+        let url = url::Url::parse(input)
+            .map_err(|e| NotHttpUrl::NotAUrl(Some(alloc::string::ToString::to_string(&e))))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(NotHttpUrl::OtherScheme(url.scheme().into()));
+        }
+        Ok(HttpUrl {
+            authority_start: url[..Position::BeforeUsername].len(),
+            path_start: url[..Position::BeforePath].len(),
+            query_start: url[..Position::AfterPath].len(),
+            fragment_start: url[..Position::AfterQuery].len(),
+            href: url.into(),
+        })
+    }
+
+    /// Parses `input` as an absolute `http:` or `https:` URL, with the platform's `URL`.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn parse(input: &str) -> Result<HttpUrl, NotHttpUrl> {
+        let href = crate::wasm::url::serialize(input).map_err(NotHttpUrl::NotAUrl)?;
+        HttpUrl::from_href(href)
+    }
+
+    /// Finds the parts in a serialisation, in one pass up to the fragment.
+    #[cfg(any(test, target_arch = "wasm32"))]
+    fn from_href(href: String) -> Result<HttpUrl, NotHttpUrl> {
         let authority_start = if href.starts_with("https://") {
             8
         } else if href.starts_with("http://") {
@@ -62,15 +77,16 @@ impl HttpUrl {
             let scheme = href.split_once(':').map_or("", |(scheme, _)| scheme);
             return Err(NotHttpUrl::OtherScheme(scheme.into()));
         };
-        let find = |byte: u8, from: usize| {
-            href.as_bytes()[from..]
+        let bytes = href.as_bytes();
+        let next = |from: usize, delimiters: &[u8]| {
+            bytes[from..]
                 .iter()
-                .position(|&b| b == byte)
-                .map_or(href.len(), |i| from + i)
+                .position(|b| delimiters.contains(b))
+                .map_or(bytes.len(), |i| from + i)
         };
-        let fragment_start = find(b'#', authority_start);
-        let query_start = find(b'?', authority_start).min(fragment_start);
-        let path_start = find(b'/', authority_start).min(query_start);
+        let path_start = next(authority_start, b"/?#");
+        let query_start = next(path_start, b"?#");
+        let fragment_start = next(query_start, b"#");
         Ok(HttpUrl {
             authority_start,
             path_start,
@@ -210,6 +226,12 @@ mod tests {
         ] {
             let reference = url::Url::parse(input).unwrap();
             let ours = HttpUrl::parse(input).unwrap();
+            // The wasm32 build finds the parts in the serialisation.
+            assert_eq!(
+                HttpUrl::from_href(reference.to_string()).as_ref(),
+                Ok(&ours),
+                "{input}"
+            );
             assert_eq!(ours.as_str(), reference.as_str(), "{input}");
             assert_eq!(ours.scheme(), reference.scheme(), "{input}");
             assert_eq!(Some(ours.host()), reference.host_str(), "{input}");
@@ -239,6 +261,7 @@ mod tests {
         let scheme = |s: &str| NotHttpUrl::OtherScheme(s.into());
         assert_eq!(HttpUrl::parse("mailto:a@b.c"), Err(scheme("mailto")));
         assert_eq!(HttpUrl::parse("FTP://host/"), Err(scheme("ftp")));
+        assert_eq!(HttpUrl::from_href("ftp://host/".into()), Err(scheme("ftp")));
         assert!(matches!(
             HttpUrl::parse("/relative"),
             Err(NotHttpUrl::NotAUrl(Some(_)))

@@ -7,6 +7,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::mem;
 
 use crate::json::{Error, Value};
 use crate::models::{AuthLinkState, AuthLinkStatus, Connection, CreateAuthLinkResponse};
@@ -98,39 +99,33 @@ impl FromJson for AuthLinkState {
     }
 }
 
-/// An object's members under the names a type reads, each taken once.
+/// An object's members, each read at most once by name.
 struct Fields {
-    /// Indexed like the `names` given to [`Fields::new`].
-    values: Vec<Option<Value>>,
-    names: &'static [&'static str],
+    members: Vec<(String, Value)>,
 }
 
 impl Fields {
-    /// The members of `value` (an object) named in `names`; others are ignored, a repeated one
-    /// is refused.
-    fn new(value: Value, names: &'static [&'static str]) -> Result<Fields, Error> {
-        let Value::Object(members) = value else {
-            return Err(mismatch("an object", &value));
-        };
-        let mut values: Vec<Option<Value>> = names.iter().map(|_| None).collect();
-        for (key, value) in members {
-            if let Some(index) = names.iter().position(|name| *name == key) {
-                if values[index].replace(value).is_some() {
-                    return Err(Error::new(concat(&["duplicate field `", &key, "`"])));
-                }
-            }
+    fn new(value: Value) -> Result<Fields, Error> {
+        match value {
+            Value::Object(members) => Ok(Fields { members }),
+            other => Err(mismatch("an object", &other)),
         }
-        Ok(Fields { values, names })
     }
 
-    fn take(&mut self, name: &str) -> Option<Value> {
-        let index = self.names.iter().position(|n| *n == name)?;
-        self.values[index].take()
+    /// The member `name`; a repeated one is refused, as serde's derives refuse it.
+    fn take(&mut self, name: &str) -> Result<Option<Value>, Error> {
+        let mut found = None;
+        for (key, value) in &mut self.members {
+            if key == name && found.replace(mem::replace(value, Value::Null)).is_some() {
+                return Err(Error::new(concat(&["duplicate field `", name, "`"])));
+            }
+        }
+        Ok(found)
     }
 
     /// A field that must be present.
     fn required<T: FromJson>(&mut self, name: &str) -> Result<T, Error> {
-        match self.take(name) {
+        match self.take(name)? {
             Some(value) => T::from_json(value).map_err(|e| e.within(&concat(&[".", name]))),
             None => Err(Error::new(concat(&["missing field `", name, "`"]))),
         }
@@ -138,7 +133,7 @@ impl Fields {
 
     /// A field whose absence means `T::default()` (`None` for an `Option`).
     fn optional<T: FromJson + Default>(&mut self, name: &str) -> Result<T, Error> {
-        match self.take(name) {
+        match self.take(name)? {
             Some(value) => T::from_json(value).map_err(|e| e.within(&concat(&[".", name]))),
             None => Ok(T::default()),
         }
@@ -147,18 +142,7 @@ impl Fields {
 
 impl FromJson for Connection {
     fn from_json(value: Value) -> Result<Self, Error> {
-        let mut f = Fields::new(
-            value,
-            &[
-                "id",
-                "type",
-                "is_private",
-                "display_name",
-                "external_id",
-                "created_at",
-                "updated_at",
-            ],
-        )?;
+        let mut f = Fields::new(value)?;
         Ok(Connection {
             id: f.optional("id")?,
             connection_type: f.required("type")?,
@@ -173,21 +157,7 @@ impl FromJson for Connection {
 
 impl FromJson for AuthLinkStatus {
     fn from_json(value: Value) -> Result<Self, Error> {
-        let mut f = Fields::new(
-            value,
-            &[
-                "id",
-                "status",
-                "connection_type",
-                "expires_at",
-                "created_at",
-                "updated_at",
-                "connection_id",
-                "external_id",
-                "consumed_at",
-                "connections",
-            ],
-        )?;
+        let mut f = Fields::new(value)?;
         Ok(AuthLinkStatus {
             id: f.required("id")?,
             status: f.required("status")?,
@@ -205,7 +175,7 @@ impl FromJson for AuthLinkStatus {
 
 impl FromJson for CreateAuthLinkResponse {
     fn from_json(value: Value) -> Result<Self, Error> {
-        let mut f = Fields::new(value, &["id", "url", "expires_at"])?;
+        let mut f = Fields::new(value)?;
         Ok(CreateAuthLinkResponse {
             id: f.required("id")?,
             url: f.required("url")?,

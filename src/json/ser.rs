@@ -1,6 +1,6 @@
 //! JSON text from serde's derives, without `serde_json`: compact, keys in declaration order,
-//! strings escaped as `serde_json` escapes them. Floats, bytes, maps and tuple or struct variants
-//! are refused (none of the crate's types has them), so no float formatting is linked.
+//! strings escaped as `serde_json` escapes them. Floats, bytes, maps, tuples and tuple or struct
+//! variants are refused (none of the crate's types has them), so no float formatting is linked.
 
 use alloc::string::{String, ToString};
 
@@ -63,8 +63,8 @@ impl<'a> ser::Serializer for &'a mut Writer {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Compound<'a>;
-    type SerializeTuple = Compound<'a>;
-    type SerializeTupleStruct = Compound<'a>;
+    type SerializeTuple = Impossible<(), Error>;
+    type SerializeTupleStruct = Impossible<(), Error>;
     type SerializeTupleVariant = Impossible<(), Error>;
     type SerializeMap = Impossible<(), Error>;
     type SerializeStruct = Compound<'a>;
@@ -166,11 +166,15 @@ impl<'a> ser::Serializer for &'a mut Writer {
             close: ']',
         })
     }
-    fn serialize_tuple(self, len: usize) -> Result<Compound<'a>, Error> {
-        self.serialize_seq(Some(len))
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(unsupported("a tuple"))
     }
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a>, Error> {
-        self.serialize_seq(Some(len))
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(unsupported("a tuple struct"))
     }
     fn serialize_tuple_variant(
         self,
@@ -213,28 +217,6 @@ impl ser::SerializeSeq for Compound<'_> {
     fn end(self) -> Result<(), Error> {
         self.writer.out.push(self.close);
         Ok(())
-    }
-}
-
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        ser::SerializeSeq::end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<(), Error> {
-        ser::SerializeSeq::end(self)
     }
 }
 

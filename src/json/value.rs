@@ -272,55 +272,58 @@ impl Reader<'_> {
     }
 
     fn array(&mut self, depth: usize) -> Result<Value, Error> {
-        self.enter(depth)?;
         let mut items = Vec::new();
-        self.skip_whitespace();
-        if self.peek() == Some(b']') {
-            self.at += 1;
-            return Ok(Value::Array(items));
-        }
-        loop {
-            items.push(self.value(depth)?);
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b']') => {
-                    self.at += 1;
-                    return Ok(Value::Array(items));
-                }
-                _ => return Err(self.error("expected `,` or `]` in an array")),
-            }
-        }
+        self.sequence(depth, b']', "expected `,` or `]` in an array", |reader| {
+            items.push(reader.value(depth)?);
+            Ok(())
+        })?;
+        Ok(Value::Array(items))
     }
 
     fn object(&mut self, depth: usize) -> Result<Value, Error> {
-        self.enter(depth)?;
         let mut members = Vec::new();
+        self.sequence(depth, b'}', "expected `,` or `}` in an object", |reader| {
+            reader.skip_whitespace();
+            if reader.peek() != Some(b'"') {
+                return Err(reader.error("expected a string key in an object"));
+            }
+            let key = reader.string()?;
+            reader.skip_whitespace();
+            if reader.peek() != Some(b':') {
+                return Err(reader.error("expected `:` after an object key"));
+            }
+            reader.at += 1;
+            members.push((key, reader.value(depth)?));
+            Ok(())
+        })?;
+        Ok(Value::Object(members))
+    }
+
+    /// The elements of an array or object after its opening bracket, each read by `element`,
+    /// separated by commas, up to `close`.
+    fn sequence(
+        &mut self,
+        depth: usize,
+        close: u8,
+        expected: &str,
+        mut element: impl FnMut(&mut Self) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        self.enter(depth)?;
         self.skip_whitespace();
-        if self.peek() == Some(b'}') {
+        if self.peek() == Some(close) {
             self.at += 1;
-            return Ok(Value::Object(members));
+            return Ok(());
         }
         loop {
-            self.skip_whitespace();
-            if self.peek() != Some(b'"') {
-                return Err(self.error("expected a string key in an object"));
-            }
-            let key = self.string()?;
-            self.skip_whitespace();
-            if self.peek() != Some(b':') {
-                return Err(self.error("expected `:` after an object key"));
-            }
-            self.at += 1;
-            members.push((key, self.value(depth)?));
+            element(self)?;
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.at += 1,
-                Some(b'}') => {
+                Some(byte) if byte == close => {
                     self.at += 1;
-                    return Ok(Value::Object(members));
+                    return Ok(());
                 }
-                _ => return Err(self.error("expected `,` or `}` in an object")),
+                _ => return Err(self.error(expected)),
             }
         }
     }

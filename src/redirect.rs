@@ -157,14 +157,14 @@ impl Param {
     }
 }
 
-type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+pub(crate) type Pairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
 /// The query's name-value pairs, as `form_urlencoded::parse` (`URLSearchParams`) reads them, in a
 /// `Vec` allocated once, for as many pairs as there are `&`-separated sequences. Only `&`, `=`,
 /// `+` and `%` matter to the reading, and [`for_each_special_byte`] finds them eight bytes at a
 /// time. A name or a value without `+` or `%` decodes to itself, so it is borrowed as it is, with
 /// no copy and no UTF-8 check: most redirects have little to decode.
-fn collect_pairs(query: &str) -> Pairs<'_> {
+pub(crate) fn collect_pairs(query: &str) -> Pairs<'_> {
     // Counted in u8 lanes, sixteen to a 128-bit register (a usize count widens each byte to 64
     // bits), over chunks short enough for a u8.
     let ampersands: usize = query

@@ -130,24 +130,16 @@ pub fn list_connections(
     external_id: Option<&str>,
     connection_type: Option<&str>,
 ) -> Result<Request> {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    if let Some(external_id) = external_id {
-        if external_id.is_empty() {
-            return Err(empty("external_id"));
-        }
-        query.append_pair("external_id", external_id);
-    }
-    if let Some(connection_type) = connection_type {
-        if connection_type.is_empty() {
-            return Err(empty("type"));
-        }
-        query.append_pair("type", connection_type);
-    }
-    let query = query.finish();
     let mut path = "/v1/connections".to_owned();
-    if !query.is_empty() {
-        path.push('?');
-        path.push_str(&query);
+    for (name, value) in [("external_id", external_id), ("type", connection_type)] {
+        let Some(value) = value else { continue };
+        if value.is_empty() {
+            return Err(empty(name));
+        }
+        path.push(if path.contains('?') { '&' } else { '?' });
+        path.push_str(name);
+        path.push('=');
+        percent_encode(&mut path, value);
     }
     Ok(Request::new(Method::Get, path))
 }
@@ -198,6 +190,13 @@ fn segment(field: &'static str, value: &str) -> Result<String> {
         .with_field(field));
     }
     let mut out = String::with_capacity(value.len());
+    percent_encode(&mut out, value);
+    Ok(out)
+}
+
+/// Appends `value` with everything but ASCII letters, digits and `-._~` percent-encoded: safe in
+/// a path segment and in a query value alike.
+fn percent_encode(out: &mut String, value: &str) {
     for &byte in value.as_bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(byte));
@@ -207,7 +206,6 @@ fn segment(field: &'static str, value: &str) -> Result<String> {
             out.push(char::from(b"0123456789ABCDEF"[usize::from(byte & 15)]));
         }
     }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -398,17 +396,17 @@ mod tests {
     }
 
     #[test]
-    fn list_filters_are_form_encoded() {
-        let r = list_connections(Some("a&type=x b"), Some("ga4")).unwrap();
+    fn list_filters_are_percent_encoded() {
+        let r = list_connections(Some("a&type=x b+é"), Some("ga4")).unwrap();
         assert_eq!(
             r.path_and_query,
-            "/v1/connections?external_id=a%26type%3Dx+b&type=ga4"
+            "/v1/connections?external_id=a%26type%3Dx%20b%2B%C3%A9&type=ga4"
         );
         let (_, query) = resolved(&r);
         assert_eq!(
             query,
             [
-                ("external_id".to_owned(), "a&type=x b".to_owned()),
+                ("external_id".to_owned(), "a&type=x b+é".to_owned()),
                 ("type".to_owned(), "ga4".to_owned())
             ]
         );

@@ -69,8 +69,9 @@ pub fn redirect_url_warnings(redirect_url: &str) -> Vec<String> {
     let Some((_, query)) = before_fragment.split_once('?') else {
         return Vec::new();
     };
-    let keys: Vec<String> = form_urlencoded::parse(query.as_bytes())
-        .map(|(key, _)| key.into_owned())
+    let keys: Vec<_> = crate::redirect::collect_pairs(query)
+        .into_iter()
+        .map(|(key, _)| key)
         .collect();
     PARAM_NAMES
         .iter()

@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     .collect();
     for error in errors {
         assert_ne!(error.code(), ErrorCode::Internal, "{error:?}");
-        assert!(error.detail().is_none_or(|d| d.len() <= MAX_DETAIL_BYTES + 4), "{error:?}");
+        assert!(error.detail().is_none_or(|d| d.len() <= MAX_DETAIL_BYTES), "{error:?}");
         assert!(error.retry_after_ms().is_none_or(|ms| ms <= MAX_RETRY_AFTER_MS));
         if view.is_success() {
             assert_eq!(error.code(), ErrorCode::InvalidResponse, "{error:?}");

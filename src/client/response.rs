@@ -6,8 +6,8 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, Value};
 use crate::models::{AuthLinkStatus, Connection, CreateAuthLinkResponse};
 
-/// The longest [`Error::detail`] kept from an error body, in bytes; longer text is cut and the cut
-/// stated.
+/// The longest [`Error::detail`] kept from an error body, in bytes; longer text is cut, with a
+/// note saying so, to fit.
 pub const MAX_DETAIL_BYTES: usize = 2048;
 
 /// The largest response body the client reads (4 MiB, some 16 000 connections in a list); a
@@ -290,11 +290,14 @@ fn validation_item(item: &Value) -> String {
     }
 }
 
+/// `text` cut to at most [`MAX_DETAIL_BYTES`], the note saying so included.
 fn truncate(text: &str) -> String {
     if text.len() <= MAX_DETAIL_BYTES {
         return text.to_owned();
     }
-    let mut end = MAX_DETAIL_BYTES;
+    // The note's length depends on the number of bytes kept, which is at most 4 digits.
+    const NOTE_MAX: usize = "… (truncated: 9999 of  bytes shown)".len();
+    let mut end = MAX_DETAIL_BYTES - NOTE_MAX - text.len().to_string().len();
     while !text.is_char_boundary(end) {
         end -= 1;
     }
@@ -529,11 +532,19 @@ mod tests {
             .unwrap()
             .to_owned();
         assert!(
-            d.ends_with("(truncated: 2048 of 6000 bytes shown)"),
+            d.ends_with("(truncated: 2006 of 6000 bytes shown)"),
             "{}",
             &d[d.len() - 60..]
         );
-        assert!(d.len() < MAX_DETAIL_BYTES + 60);
+        assert!(d.len() <= MAX_DETAIL_BYTES, "{}", d.len());
+        for len in [2049, 2100, 9_999, 10_000, 4 * 1024 * 1024] {
+            let d = truncate(&"x".repeat(len));
+            assert!(
+                d.len() <= MAX_DETAIL_BYTES && d.len() > MAX_DETAIL_BYTES - 8,
+                "{len}: {}",
+                d.len()
+            );
+        }
     }
 
     #[test]

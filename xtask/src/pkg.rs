@@ -14,20 +14,24 @@ const OUT_NAME: &str = "markifact_connect";
 /// js/glue.js; no wasm-bindgen, no client, no `url` crate, no `serde_json`).
 const PARSER_WASM: &str = "markifact_connect_parser.wasm";
 
-/// Files copied verbatim from js/ into the package.
+/// Files copied from js/ into the package (the scripts' imports of the glue's parts pointed at
+/// glue.js).
 const JS_SOURCES: &[&str] = &[
-    "connect.js",
-    "markifact-error.js",
     "connect.d.ts",
     "index.d.ts",
     "markifact-error.d.ts",
-    "glue.js",
     "glue.d.ts",
     "callback-node.js",
     "callback-browser.js",
     "callback-workerd.js",
     "callback.d.ts",
 ];
+
+/// The modules every entry loads, written into one pkg/glue.js in this order (each part's imports of
+/// the others dropped): every module is a file Node reads, compiles and links at start-up, about
+/// 0.3 ms each (see benches/levers.md). The sources stay one job per file; the declarations stay
+/// separate .d.ts files.
+const GLUE_PARTS: &[&str] = &["markifact-error.js", "glue.js", "connect.js"];
 
 /// The main entry's file per runtime: js/<file> with js/api.js (the API they share) written in
 /// place of its `export * from "./api.js";`, so Node loads one module fewer at start-up.
@@ -56,7 +60,7 @@ pub fn build() -> Result<PathBuf, String> {
         "{}{}{}",
         fingerprint(&full)?,
         fingerprint(&parser)?,
-        [JS_SOURCES, MAIN_ENTRIES].concat().join(",")
+        [JS_SOURCES, GLUE_PARTS, MAIN_ENTRIES].concat().join(",")
     );
     if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
         if pkg.exists() {
@@ -189,7 +193,7 @@ process.exit(failed ? 1 : 0);
 fn report_sizes(pkg: &Path) -> Result<(), String> {
     const SCRIPT: &str = r#"
 const zlib = require("node:zlib"), fs = require("node:fs");
-const rows = [["wasm", "markifact_connect_bg.wasm"], ["JS glue + entry", "markifact_connect.js", "browser.js", "markifact-error.js", "glue.js", "connect.js"], ["parser wasm", "markifact_connect_parser.wasm"]];
+const rows = [["wasm", "markifact_connect_bg.wasm"], ["JS glue + entry", "markifact_connect.js", "browser.js", "glue.js"], ["parser wasm", "markifact_connect_parser.wasm"]];
 const read = (p) => fs.statSync(p).isDirectory()
   ? Buffer.concat(fs.readdirSync(p, { recursive: true }).map((f) => `${p}/${f}`).filter((f) => fs.statSync(f).isFile()).map((f) => fs.readFileSync(f)))
   : fs.readFileSync(p);
@@ -237,24 +241,55 @@ fn fingerprint(wasm: &Path) -> Result<String, String> {
 
 fn write_entries(pkg: &Path) -> Result<(), String> {
     let js = root().join("js");
-    for name in JS_SOURCES {
-        fs::copy(js.join(name), pkg.join(name)).map_err(|e| format!("copying js/{name}: {e}"))?;
-    }
     let read =
         |name: &str| fs::read_to_string(js.join(name)).map_err(|e| format!("js/{name}: {e}"));
+    // Declarations keep naming each part's own .d.ts.
+    let write = |name: &str, text: &str| {
+        let text = if name.ends_with(".d.ts") {
+            text.to_owned()
+        } else {
+            to_glue(text)
+        };
+        fs::write(pkg.join(name), text).map_err(|e| format!("pkg/{name}: {e}"))
+    };
+    for name in JS_SOURCES {
+        write(name, &read(name)?)?;
+    }
+    let mut glue = String::new();
+    for part in GLUE_PARTS {
+        for line in read(part)?.lines() {
+            let internal = GLUE_PARTS.iter().any(|other| {
+                line.starts_with("import ") && line.ends_with(&format!("\"./{other}\";"))
+            });
+            if !internal {
+                glue.push_str(line);
+                glue.push('\n');
+            }
+        }
+    }
+    write("glue.js", &glue)?;
     let api = read("api.js")?;
     for name in MAIN_ENTRIES {
         let entry = read(name)?;
         if !entry.ends_with(API_EXPORT) {
             return Err(format!("js/{name} must end with {API_EXPORT:?}"));
         }
-        let inlined = format!("{}{api}", entry.trim_end_matches(API_EXPORT));
-        fs::write(pkg.join(name), inlined).map_err(|e| e.to_string())?;
+        write(
+            name,
+            &format!("{}{api}", entry.trim_end_matches(API_EXPORT)),
+        )?;
     }
     write_api_declarations(pkg)?;
     fs::copy(root().join("README.md"), pkg.join("README.md"))
         .map_err(|e| format!("README.md: {e}"))?;
     fs::write(pkg.join("package.json"), package_json()).map_err(|e| e.to_string())
+}
+
+/// `text` with its imports of the glue's parts taken from glue.js.
+fn to_glue(text: &str) -> String {
+    GLUE_PARTS.iter().fold(text.to_owned(), |text, part| {
+        text.replace(&format!("from \"./{part}\""), "from \"./glue.js\"")
+    })
 }
 
 /// `api.d.ts`: the generated declarations of the API (ts-rs types and wasm-bindgen function
@@ -282,9 +317,8 @@ fn write_api_declarations(pkg: &Path) -> Result<(), String> {
 }
 
 /// wasm-bindgen copies js/markifact-error.js under a hashed snippets/ path and its glue imports
-/// it from there: point the glue at the package's own markifact-error.js instead, so that one
-/// module defines `MarkifactError` for every entry (`instanceof` holds everywhere) and Node loads
-/// one file less.
+/// it from there: point the glue at the package's glue.js instead, so that one module defines
+/// `MarkifactError` for every entry (`instanceof` holds everywhere) and Node loads one file less.
 fn use_own_error_module(pkg: &Path) -> Result<(), String> {
     let glue_path = pkg.join(format!("{OUT_NAME}.js"));
     let glue = fs::read_to_string(&glue_path).map_err(|e| e.to_string())?;
@@ -292,12 +326,12 @@ fn use_own_error_module(pkg: &Path) -> Result<(), String> {
         .lines()
         .map(|line| match line.split_once("from './snippets/") {
             Some((import, path)) if path.ends_with("/js/markifact-error.js';") => {
-                format!("{import}from './markifact-error.js';\n")
+                format!("{import}from './glue.js';\n")
             }
             _ => format!("{line}\n"),
         })
         .collect::<String>();
-    if own.contains("./snippets/") || !own.contains("from './markifact-error.js'") {
+    if own.contains("./snippets/") || !own.contains("from './glue.js'") {
         return Err(format!(
             "{OUT_NAME}.js imports snippets other than js/markifact-error.js; package them"
         ));

@@ -82,8 +82,9 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
         ));
     }
     let authority = raw_authority(input);
-    // The `url` crate here is built without Unicode IDNA (see README, "Size"), so a non-ASCII host
-    // would only say "not a URL"; name the rule instead, after the scheme rule it also breaks.
+    // Refused before parsing, the same way in every build (host.rs): the `url` crate here has no
+    // Unicode IDNA and would only say "not a URL", the platform's `URL` would map it to punycode.
+    // Name the rule instead, after the scheme rule it also breaks.
     if has_non_ascii_host(input) {
         let scheme = &input[..input.find(':').unwrap_or(0)];
         return Err(if scheme.eq_ignore_ascii_case("https") {

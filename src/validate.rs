@@ -6,7 +6,7 @@
 use crate::error::{Error, ErrorCode, Result, Rule};
 use crate::host::{has_non_ascii_host, raw_authority};
 use crate::text::quote;
-use crate::whatwg::{HttpUrl, NotHttpUrl};
+use crate::whatwg::{parenthesised, HttpUrl, NotHttpUrl};
 
 /// Longest accepted `redirect_url`, in bytes of UTF-8.
 pub const MAX_REDIRECT_URL_BYTES: usize = 2048;
@@ -108,7 +108,7 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
             ));
         }
         Err(NotHttpUrl::NotAUrl(reason)) => {
-            let reason = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+            let reason = parenthesised(reason);
             return Err(reject(
                 Rule::NotAUrl,
                 format!(

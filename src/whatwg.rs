@@ -22,6 +22,11 @@ pub(crate) enum NotHttpUrl {
     OtherScheme(String),
 }
 
+/// ` (reason)` for a message, or nothing when the parser gave no reason.
+pub(crate) fn parenthesised(reason: Option<String>) -> String {
+    reason.map(|r| format!(" ({r})")).unwrap_or_default()
+}
+
 /// An absolute `http:` or `https:` URL's serialisation, with the positions of its parts:
 /// `scheme://[user[:password]@]host[:port]/path[?query][#fragment]`. In this form `?` and `#`
 /// appear only as delimiters (the serialiser percent-encodes them elsewhere) and the path always

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::whatwg::{HttpUrl, NotHttpUrl};
+use crate::whatwg::{parenthesised, HttpUrl, NotHttpUrl};
 
 use super::request::Request;
 use super::retry::RetryPolicy;
@@ -205,7 +205,7 @@ fn base_url(input: Option<&str>, has_key: bool) -> Result<String> {
             )))
         }
         Err(NotHttpUrl::NotAUrl(reason)) => {
-            let reason = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+            let reason = parenthesised(reason);
             return Err(reject(format!(
                 "base_url must be an absolute http(s) URL; {} is not{reason}",
                 quote(input)

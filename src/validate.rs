@@ -59,6 +59,12 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
             .with_field("redirect_url")
             .with_rule(rule)
     };
+    let not_https = |scheme: &str| {
+        reject(
+            Rule::NotHttps,
+            format!("redirect_url must use https, not {}", quote(scheme)),
+        )
+    };
 
     if input.len() > MAX_REDIRECT_URL_BYTES {
         return Err(reject(
@@ -93,20 +99,12 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
                 "redirect_url must have an ASCII host; write an internationalised domain name in its punycode (xn--) form".into(),
             )
         } else {
-            reject(
-                Rule::NotHttps,
-                format!("redirect_url must use https, not {}", quote(scheme)),
-            )
+            not_https(scheme)
         });
     }
     let url = match HttpUrl::parse(input) {
         Ok(url) => url,
-        Err(NotHttpUrl::OtherScheme(scheme)) => {
-            return Err(reject(
-                Rule::NotHttps,
-                format!("redirect_url must use https, not {}", quote(&scheme)),
-            ));
-        }
+        Err(NotHttpUrl::OtherScheme(scheme)) => return Err(not_https(&scheme)),
         Err(NotHttpUrl::NotAUrl(reason)) => {
             let reason = parenthesised(reason);
             return Err(reject(
@@ -128,12 +126,7 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
                 "redirect_url must use https; http on localhost is only accepted with the allowInsecureLocalhost opt-in, for the sandbox".into(),
             ))
         }
-        other => {
-            return Err(reject(
-                Rule::NotHttps,
-                format!("redirect_url must use https, not {}", quote(other)),
-            ))
-        }
+        other => return Err(not_https(other)),
     }
     // `https://@host/` has an empty user name that the serialisation drops, so look at the raw
     // authority too.

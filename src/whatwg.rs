@@ -50,8 +50,7 @@ impl HttpUrl {
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn parse(input: &str) -> Result<HttpUrl, NotHttpUrl> {
         use url::Position;
-        let url = url::Url::parse(input)
-            .map_err(|e| NotHttpUrl::NotAUrl(Some(alloc::string::ToString::to_string(&e))))?;
+        let url = url::Url::parse(input).map_err(|e| NotHttpUrl::NotAUrl(Some(e.to_string())))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(NotHttpUrl::OtherScheme(url.scheme().into()));
         }
@@ -115,12 +114,17 @@ impl HttpUrl {
         self.authority().contains('@')
     }
 
+    /// The authority without any credentials: `host[:port]`.
+    fn host_and_port(&self) -> &str {
+        let authority = self.authority();
+        authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, rest)| rest)
+    }
+
     /// The host, serialised (`[::1]` for IPv6), without any port.
     pub(crate) fn host(&self) -> &str {
-        let authority = self.authority();
-        let host = authority
-            .rsplit_once('@')
-            .map_or(authority, |(_, host)| host);
+        let host = self.host_and_port();
         match host.find(']') {
             Some(end) => &host[..=end],
             None => host.split_once(':').map_or(host, |(host, _)| host),
@@ -134,12 +138,14 @@ impl HttpUrl {
 
     /// `scheme://host[:port]`.
     pub(crate) fn origin(&self) -> Cow<'_, str> {
-        let authority = self.authority();
-        match authority.rsplit_once('@') {
-            Some((_, host_and_port)) => {
-                Cow::Owned(crate::text::concat(&[self.scheme(), "://", host_and_port]))
-            }
-            None => Cow::Borrowed(&self.href[..self.path_start]),
+        if self.has_credentials() {
+            Cow::Owned(crate::text::concat(&[
+                self.scheme(),
+                "://",
+                self.host_and_port(),
+            ]))
+        } else {
+            Cow::Borrowed(&self.href[..self.path_start])
         }
     }
 

@@ -131,12 +131,14 @@ pub fn list_connections(
     connection_type: Option<&str>,
 ) -> Result<Request> {
     let mut path = "/v1/connections".to_owned();
+    let mut separator = '?';
     for (name, value) in [("external_id", external_id), ("type", connection_type)] {
         let Some(value) = value else { continue };
         if value.is_empty() {
             return Err(empty(name));
         }
-        path.push(if path.contains('?') { '&' } else { '?' });
+        path.push(separator);
+        separator = '&';
         path.push_str(name);
         path.push('=');
         percent_encode(&mut path, value);

@@ -93,12 +93,9 @@ pub fn connection_types(response: &HttpResponse<'_>) -> Result<Vec<ConnectionTyp
 
 fn connection_type(item: Value) -> Option<ConnectionType> {
     let non_empty = |v: Option<&Value>| {
-        v.and_then(|v| match v {
-            Value::String(s) => Some(s.as_str()),
-            _ => None,
-        })
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
+        v.and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
     };
     match item {
         Value::String(id) if !id.is_empty() => Some(ConnectionType { id, name: None }),
@@ -270,7 +267,7 @@ fn detail(body: &str) -> Option<String> {
 }
 
 fn validation_item(item: &Value) -> String {
-    let Some(Value::String(msg)) = item.get("msg") else {
+    let Some(msg) = item.get("msg").and_then(Value::as_str) else {
         return item.to_json();
     };
     let loc: Vec<String> = match item.get("loc") {

@@ -32,6 +32,14 @@ impl Value {
         }
     }
 
+    /// The text of a string value.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Compact JSON text for this value.
     pub(crate) fn to_json(&self) -> String {
         let mut out = String::new();

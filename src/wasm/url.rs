@@ -1,8 +1,6 @@
 //! The platform's WHATWG `URL` for the core (see src/whatwg.rs): one constructor call and one
 //! getter, so the main wasm needs no URL parser of its own.
 
-use alloc::string::String;
-
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]

@@ -21,9 +21,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
         harness = harness.env("MARKIFACT_BENCH_QUICK", "1");
     }
     harness.run()?;
-    let rustc = cmd::new("rustc", &["--version"])
-        .output()
-        .unwrap_or_default();
+    let version = |rustc: cmd::Cmd| rustc.output().unwrap_or_default().trim().to_string();
+    let rustc = format!(
+        "{} (native), {} (the package's wasm)",
+        version(cmd::new("rustc", &["--version"])),
+        version(cmd::nightly("rustc", &["--version"]))
+    );
     let out = root.join("BENCHMARKS.md");
     let mut script = vec![
         "benches/js/bench.mjs".to_string(),
@@ -34,7 +37,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "--out".into(),
         out.to_string_lossy().into_owned(),
         "--rustc".into(),
-        rustc.trim().to_string(),
+        rustc,
     ];
     if quick {
         script.push("--quick".into());

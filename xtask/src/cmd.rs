@@ -32,6 +32,20 @@ pub fn cargo(args: &[&str]) -> Cmd {
     )
 }
 
+/// The toolchain of the package's wasm builds and of cargo-fuzz.
+pub const NIGHTLY: &str = "nightly";
+
+/// A tool of the nightly toolchain (`cargo`, `rustc`), through `rustup run`.
+pub fn nightly(tool: &str, args: &[&str]) -> Cmd {
+    let full: Vec<&str> = ["run", NIGHTLY, tool].iter().chain(args).copied().collect();
+    let mut cmd = new("rustup", &full);
+    // The stable toolchain's variables (set by `cargo xtask`) would override `rustup run`.
+    for variable in ["CARGO", "RUSTC", "RUSTUP_TOOLCHAIN", "CARGO_TARGET_DIR"] {
+        cmd.command.env_remove(variable);
+    }
+    cmd
+}
+
 impl Cmd {
     pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
         self.command.env(key, value);
@@ -54,6 +68,12 @@ impl Cmd {
         } else {
             Err(format!("`{}` failed ({status})", self.shown))
         }
+    }
+
+    /// The command itself, for callers that read its output as it runs; shown as it starts.
+    pub fn into_command(self) -> Command {
+        eprintln!("$ {}", self.shown);
+        self.command
     }
 
     /// Runs quietly and returns stdout, or `None` if the program is missing or fails.

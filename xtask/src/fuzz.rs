@@ -47,17 +47,7 @@ pub fn run(seconds: u64) -> Result<(), String> {
 }
 
 fn ensure_tools() -> Result<(), String> {
-    let has_nightly = Command::new("rustup")
-        .args(["run", "nightly", "rustc", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_nightly {
-        cmd::new(
-            "rustup",
-            &["toolchain", "install", "nightly", "--profile", "minimal"],
-        )
-        .run()?;
-    }
+    crate::tools::ensure_nightly(&[])?;
     let has_cargo_fuzz = Command::new("cargo")
         .args(["fuzz", "--version"])
         .output()
@@ -70,32 +60,24 @@ fn ensure_tools() -> Result<(), String> {
 
 /// Runs one target; libFuzzer exits non-zero on a crash, a leak, a timeout or an OOM.
 fn fuzz(target: &'static str, corpus: &Path, seconds: u64) -> Result<Outcome, String> {
+    let max_total_time = format!("-max_total_time={seconds}");
+    let corpus_arg = corpus.to_string_lossy();
     let args = [
-        "run".to_owned(),
-        "nightly".to_owned(),
-        "cargo".to_owned(),
-        "fuzz".to_owned(),
-        "run".to_owned(),
-        target.to_owned(),
-        corpus.to_string_lossy().into_owned(),
-        "--".to_owned(),
-        format!("-max_total_time={seconds}"),
+        "fuzz",
+        "run",
+        target,
+        &corpus_arg,
+        "--",
+        &max_total_time,
         // A single input taking over 10 s is a hang; over 2 GiB, a memory blow-up.
-        "-timeout=10".to_owned(),
-        "-rss_limit_mb=2048".to_owned(),
+        "-timeout=10",
+        "-rss_limit_mb=2048",
         // Past the parser's 16 KiB cap, so the cap itself is exercised.
-        "-max_len=20000".to_owned(),
-        "-print_final_stats=1".to_owned(),
+        "-max_len=20000",
+        "-print_final_stats=1",
     ];
-    eprintln!("$ rustup {}", args.join(" "));
-    let mut child = Command::new("rustup")
-        .args(&args)
-        .current_dir(root())
-        // The stable toolchain's variables (set by `cargo xtask`) would override `rustup run`.
-        .env_remove("CARGO")
-        .env_remove("RUSTC")
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("CARGO_TARGET_DIR")
+    let mut child = cmd::nightly("cargo", &args)
+        .into_command()
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| format!("could not start cargo fuzz: {e}"))?;

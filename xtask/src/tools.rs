@@ -18,8 +18,11 @@ pub fn npm_bin(name: &str) -> PathBuf {
     js_dir().join("node_modules/.bin").join(name)
 }
 
-/// What `cargo xtask pkg` and `demo` need: the wasm target, wasm-bindgen, and the npm tools.
+/// What `cargo xtask pkg` and `demo` need: the wasm target, nightly Rust with its sources (the
+/// package's wasm is built with a size-optimised `std`, see pkg.rs), wasm-bindgen, and the npm
+/// tools.
 pub fn ensure_build_tools() -> Result<(), String> {
+    ensure_nightly(&["rust-src"])?;
     let installed = cmd::new("rustup", &["target", "list", "--installed"])
         .output()
         .unwrap_or_default();
@@ -43,6 +46,45 @@ pub fn ensure_build_tools() -> Result<(), String> {
         .run()?;
     }
     ensure_npm_tools()
+}
+
+/// The nightly toolchain (for the package's `-Zbuild-std` and for cargo-fuzz) with these
+/// components.
+pub fn ensure_nightly(components: &[&str]) -> Result<(), String> {
+    let has_nightly = cmd::nightly("rustc", &["--version"]).output().is_some();
+    if !has_nightly {
+        cmd::new(
+            "rustup",
+            &["toolchain", "install", cmd::NIGHTLY, "--profile", "minimal"],
+        )
+        .run()?;
+    }
+    let installed = cmd::new(
+        "rustup",
+        &[
+            "component",
+            "list",
+            "--installed",
+            "--toolchain",
+            cmd::NIGHTLY,
+        ],
+    )
+    .output()
+    .unwrap_or_default();
+    for component in components {
+        // Listed with the host triple appended (`rust-src` is the exception).
+        if !installed
+            .lines()
+            .any(|line| line == *component || line.starts_with(&format!("{component}-")))
+        {
+            cmd::new(
+                "rustup",
+                &["component", "add", component, "--toolchain", cmd::NIGHTLY],
+            )
+            .run()?;
+        }
+    }
+    Ok(())
 }
 
 fn ensure_npm_tools() -> Result<(), String> {

@@ -4,6 +4,7 @@
 //! rejected `MarkifactError`: an async API that sometimes throws synchronously is a trap.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Promise, Reflect};
@@ -409,14 +410,16 @@ impl MarkifactClient {
         Fut: Future<Output = Result<JsValue, JsValue>> + 'static,
     {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        // Boxed, so the Promise and task machinery is compiled once rather than once per method.
+        let task: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(async move {
             let signal = optional(options.as_ref(), "signal", as_signal, "an AbortSignal")?;
             let rt = FetchRuntime {
                 fetch: inner.fetch.clone(),
                 signal,
             };
             body(inner, rt, options).await
-        })
+        });
+        future_to_promise(task)
     }
 }
 

@@ -173,7 +173,7 @@ fn optimise(wasm: &Path, out: &Path, level: &str) -> Result<(), String> {
 /// measured size plus about 2% (see BENCHMARKS.md); a change that grows an entry past it fails
 /// `cargo xtask test` and must either shrink or raise the budget knowingly.
 const SIZE_BUDGETS: &[(&str, &str, u64)] = &[
-    ("markifact-connect", "browser.js", 89_300),
+    ("markifact-connect", "browser.js", 87_500),
     ("markifact-connect/callback", "callback-browser.js", 17_250),
 ];
 

@@ -32,8 +32,10 @@ pub fn cargo(args: &[&str]) -> Cmd {
     )
 }
 
-/// The toolchain of the package's wasm builds and of cargo-fuzz.
-pub const NIGHTLY: &str = "nightly";
+/// The toolchain of the package's wasm builds and of cargo-fuzz, pinned: the package build uses
+/// unstable flags (`-Zbuild-std`, `-Cpanic=immediate-abort`), which a later nightly may rename,
+/// and its measured sizes are this compiler's.
+pub const NIGHTLY: &str = "nightly-2026-05-20";
 
 /// A tool of the nightly toolchain (`cargo`, `rustc`), through `rustup run`.
 pub fn nightly(tool: &str, args: &[&str]) -> Cmd {

@@ -11,7 +11,7 @@ use super::verify::{self, Lookup, VerifyExpectations, VerifyPlan};
 use super::warnings::{external_id_warnings, redirect_url_warnings};
 use super::ClientConfig;
 use crate::models::{AuthLink, AuthLinkStatus, Connection, CreateAuthLinkRequest};
-use crate::{Error, ErrorCode, ParseOptions, RedirectUrlOptions, Result};
+use crate::{Error, ErrorCode, ParseOptions, RedirectResult, RedirectUrlOptions, Result};
 
 /// One HTTP request, ready to send.
 #[derive(Debug, Clone, Copy)]
@@ -296,19 +296,31 @@ impl Client {
             expected_external_id: check.expected_external_id,
             expected_connection_type: check.expected_connection_type,
         };
-        let verified = match verify::plan_verification(&redirect, &expectations)? {
+        self.verify_parsed_redirect(rt, &redirect, &expectations)
+            .await
+    }
+
+    /// [`verify_redirect`](Self::verify_redirect) of a redirect already parsed (its app
+    /// parameters play no part).
+    pub async fn verify_parsed_redirect(
+        &self,
+        rt: &impl Runtime,
+        redirect: &RedirectResult,
+        expectations: &VerifyExpectations<'_>,
+    ) -> Result<Connection> {
+        let verified = match verify::plan_verification(redirect, expectations)? {
             VerifyPlan::AuthLinkStatus { redirect, request } => {
                 let raw = self.execute(rt, &request).await?;
                 let status = response::auth_link_status(&raw.view(rt.now_ms()))
                     .map_err(|e| verify::not_found_as_verification_failure(e, Lookup::AuthLink))?;
-                verify::verify_with_status(redirect, &status, &expectations)
+                verify::verify_with_status(redirect, &status, expectations)
             }
             VerifyPlan::ConnectionLookup { redirect, request } => {
                 let raw = self.execute(rt, &request).await?;
                 let found = response::get_connection(&raw.view(rt.now_ms())).map_err(|e| {
                     verify::not_found_as_verification_failure(e, Lookup::Connection)
                 })?;
-                verify::verify_with_connections(redirect, &found, &expectations)
+                verify::verify_with_connections(redirect, &found, expectations)
             }
         };
         self.redact(verified)

@@ -7,16 +7,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{js_error, optional, required_text, to_js, wrong_type};
 use super::fetch::{FetchRuntime, Signal};
-use crate::client::{
-    Client, ClientConfig, ClientSettings, CreateAuthLink, LookupBy, VerifyRedirect,
-};
-use crate::{Error, ErrorCode, Rule};
+use crate::client::verify::VerifyExpectations;
+use crate::client::{Client, ClientConfig, ClientSettings, CreateAuthLink, LookupBy};
+use crate::redirect::{RedirectError, RedirectSuccess};
+use crate::{Error, ErrorCode, RedirectResult, Rule};
 
 // The options objects of the client take JavaScript values (functions, signals) that have no
 // Rust type, so their declarations are written here, once. `AbortSignal` and `fetch` are the
@@ -384,16 +384,16 @@ impl MarkifactClient {
                     get("expectedConnectionType")?,
                     get("redirectUrl")?,
                 );
-                let check = VerifyRedirect {
+                let redirect = parse_with_parser_wasm(&url, redirect_url.as_deref())?;
+                let expectations = VerifyExpectations {
                     auth_link_id: auth_link_id.as_deref(),
                     expected_external_id: external_id.as_deref(),
                     expected_connection_type: connection_type.as_deref(),
-                    redirect_url: redirect_url.as_deref(),
                 };
                 to_js(
                     &inner
                         .client
-                        .verify_redirect(&rt, &url, &check)
+                        .verify_parsed_redirect(&rt, &redirect, &expectations)
                         .await
                         .map_err(js_api_error)?,
                 )
@@ -423,18 +423,80 @@ impl MarkifactClient {
     }
 }
 
+/// The core's field names and the JS API's.
+const JS_FIELD_NAMES: [(&str, &str); 7] = [
+    ("redirect_url", "redirectUrl"),
+    ("external_id", "externalId"),
+    ("connection_type", "connectionType"),
+    ("auth_link_id", "authLinkId"),
+    ("connection_id", "connectionId"),
+    ("expected_external_id", "expectedExternalId"),
+    ("expected_connection_type", "expectedConnectionType"),
+];
+
 /// A core error as JavaScript, with the argument names of the JS API.
 fn js_api_error(error: Error) -> JsValue {
-    js_error(
-        error
-            .rename_field("redirect_url", "redirectUrl")
-            .rename_field("external_id", "externalId")
-            .rename_field("connection_type", "connectionType")
-            .rename_field("auth_link_id", "authLinkId")
-            .rename_field("connection_id", "connectionId")
-            .rename_field("expected_external_id", "expectedExternalId")
-            .rename_field("expected_connection_type", "expectedConnectionType"),
-    )
+    let renamed = JS_FIELD_NAMES
+        .iter()
+        .fold(error, |error, (core, js)| error.rename_field(core, js));
+    js_error(renamed)
+}
+
+#[wasm_bindgen(module = "/js/glue.js")]
+extern "C" {
+    /// The package's `parseRedirect`, on the parser wasm: throws a `MarkifactError`.
+    #[wasm_bindgen(js_name = parseRedirect, catch)]
+    fn parse_redirect_js(url: &str, options: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// Parses a redirect for `verifyRedirect` with the parser wasm (every entry has it ready), which
+/// keeps a second copy of the redirect parser out of this wasm (3.7 KB gzip, benches/levers.md).
+/// Errors keep the field names `verifyRedirect` gives every error.
+fn parse_with_parser_wasm(
+    url: &str,
+    redirect_url: Option<&str>,
+) -> Result<RedirectResult, JsValue> {
+    let options = Object::new();
+    if let Some(redirect_url) = redirect_url {
+        let _ = Reflect::set(&options, &"redirectUrl".into(), &redirect_url.into());
+    }
+    let parsed = parse_redirect_js(url, &options).inspect_err(|error| {
+        let field = Reflect::get(error, &"field".into())
+            .ok()
+            .and_then(|f| f.as_string());
+        if let Some((_, js)) = JS_FIELD_NAMES
+            .iter()
+            .find(|(core, _)| Some(*core) == field.as_deref())
+        {
+            let _ = Reflect::set(error, &"field".into(), &(*js).into());
+        }
+    })?;
+    redirect_from_js(&parsed).ok_or_else(|| {
+        js_error(Error::new(
+            ErrorCode::Internal,
+            "the redirect parser returned a result of an unexpected shape",
+        ))
+    })
+}
+
+/// The fields verification reads from `parseRedirect`'s result (not the app parameters).
+fn redirect_from_js(parsed: &JsValue) -> Option<RedirectResult> {
+    let text = |key: &str| Reflect::get(parsed, &key.into()).ok()?.as_string();
+    Some(match text("status")?.as_str() {
+        "success" => RedirectResult::Success(RedirectSuccess {
+            connection_type: text("connectionType")?,
+            connection_id: text("connectionId")?,
+            external_id: text("externalId"),
+            app_params: Vec::new(),
+        }),
+        "error" => RedirectResult::Error(RedirectError {
+            connection_type: text("connectionType"),
+            external_id: text("externalId"),
+            error: text("error")?,
+            app_params: Vec::new(),
+        }),
+        _ => return None,
+    })
 }
 
 fn in_browser() -> bool {

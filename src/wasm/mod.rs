@@ -1,6 +1,6 @@
 //! The JavaScript API of the main wasm: a thin layer over the core that converts arguments,
 //! results and errors. (`parseRedirect` and `errorCodes` come from the small parser wasm, see
-//! src/parser_abi/, in every entry of the package.)
+//! src/parser_abi/, in every entry of the package; `verifyRedirect` parses with it too.)
 //!
 //! Every exported function takes untyped `JsValue`s and checks them, so a wrong argument becomes a
 //! coded `MarkifactError` instead of a panic; results cross as one JSON string that is parsed on

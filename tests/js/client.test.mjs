@@ -343,6 +343,40 @@ test("verifyRedirect without authLinkId needs expectedExternalId, and works with
   );
 });
 
+test("verifyRedirect refuses a malformed redirect as parseRedirect does, before any request", async () => {
+  const { fetch, calls } = countingFetch();
+  const c = client({ fetch });
+  const success = "https://app.example/cb?status=success&connection_type=ga4&connection_id=c_1";
+  const cases = [
+    ["not a url"],
+    ["https://app.example/cb?status=ok"],
+    ["https://app.example/cb?status=success&connection_type=ga4"],
+    ["https://app.example/cb?status=success&connection_id=c_1"],
+    [`${success}&connection_id=c_2`],
+    ["https://app.example/cb?status=success&connection_type=&connection_id=c_1"],
+    ["https://app.example/cb?status=success&connection_type=ga4&connection_id=c_1&external_id=a&external_id=b"],
+    [success, "https://other.example/cb"],
+    [success, "http://app.example/cb"],
+  ];
+  // The redirect's parameters are named as the JS API names them, like every verifyRedirect error.
+  const jsName = { connection_type: "connectionType", connection_id: "connectionId", external_id: "externalId", redirect_url: "redirectUrl" };
+  for (const [url, redirectUrl] of cases) {
+    const what = `${url} against ${redirectUrl}`;
+    let expected;
+    try {
+      parseRedirect(url, { redirectUrl });
+    } catch (error) {
+      expected = error;
+    }
+    assert.ok(expected instanceof MarkifactError, `parseRedirect accepted ${what}`);
+    const error = await rejectsWith(c.verifyRedirect(url, { authLinkId: "link_1", redirectUrl }), expected.code, what);
+    assert.equal(error.message, expected.message, what);
+    assert.equal(error.field, jsName[expected.field] ?? expected.field, what);
+    assert.equal(error.rule, expected.rule, what);
+  }
+  assert.equal(calls.length, 0, "a request was sent");
+});
+
 // --- faults
 
 test("429 with Retry-After on a GET is retried after the wait, and succeeds", async () => {

@@ -60,12 +60,15 @@ pub fn build() -> Result<PathBuf, String> {
         PARSER_WASM,
     )?;
     let stamp_path = pkg.join(".build-stamp");
-    // The file list too: a file dropped from it must not linger in pkg/.
+    // The file list and wasm-opt's flags too: a file dropped from the list must not linger in
+    // pkg/, and new flags must take effect.
     let stamp = format!(
         "{}{}{}",
         fingerprint(&full)?,
         fingerprint(&parser)?,
-        [JS_SOURCES, GLUE_PARTS, MAIN_ENTRIES].concat().join(",")
+        [JS_SOURCES, GLUE_PARTS, MAIN_ENTRIES, WASM_OPT_FLAGS]
+            .concat()
+            .join(",")
     );
     if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
         if pkg.exists() {
@@ -146,27 +149,29 @@ fn bindgen(wasm: &Path, name: &str) -> Result<(), String> {
     optimise(&bg, &bg, "-Oz")
 }
 
-/// wasm-opt at `level`, to a fixed point, without the producers section (each measured, see
+/// wasm-opt at `level`, to a fixed point, without the producers and target-features sections
+/// (informational only; each measured, see
 /// benches/levers.md: -Oz for the main wasm, -O3 for the parser's, which is then both smaller
 /// and faster).
 fn optimise(wasm: &Path, out: &Path, level: &str) -> Result<(), String> {
     let (wasm, out) = (wasm.to_string_lossy(), out.to_string_lossy());
-    let args = [
-        level,
-        "--converge",
-        "--strip-producers",
-        "--enable-bulk-memory",
-        "--enable-nontrapping-float-to-int",
-        "--enable-sign-ext",
-        "--enable-reference-types",
-        "--enable-multivalue",
-        "--enable-mutable-globals",
-        &wasm,
-        "-o",
-        &out,
-    ];
+    let mut args = vec![level];
+    args.extend(WASM_OPT_FLAGS);
+    args.extend([&*wasm, "-o", &*out]);
     cmd::new(tools::npm_bin("wasm-opt"), &args).run()
 }
+
+const WASM_OPT_FLAGS: &[&str] = &[
+    "--converge",
+    "--strip-producers",
+    "--strip-target-features",
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-reference-types",
+    "--enable-multivalue",
+    "--enable-mutable-globals",
+];
 
 /// The size budget, in bytes of gzip -9 (each file compressed on its own, summed) of what a
 /// browser loads for an entry: its entry file, every module it imports, and its wasm. Set at the

@@ -90,9 +90,10 @@ const PACKAGE_TARGET_DIR: &str = "target/package";
 
 /// The package's wasm is compiled by nightly Rust with `std` rebuilt from source (measured in
 /// benches/levers.md: main wasm -9 KB gzip, parser wasm -0.9 KB): `std` at the profile's
-/// opt-level and LTO'd with the crate, and panics as a bare trap. That last one changes nothing a user sees: on wasm32-unknown-unknown
-/// a panic's message was formatted for a stderr that does not exist and then trapped all the same
-/// (and the binding layer never panics); it only drops the formatting and the file names.
+/// opt-level and LTO'd with the crate, and panics as a bare trap. That last one changes nothing
+/// a user sees: on wasm32-unknown-unknown a panic's message was formatted for a stderr that does
+/// not exist and then trapped all the same (and the binding layer never panics); it only drops
+/// the formatting and the file names.
 const BUILD_STD: &str = "-Zbuild-std=std,panic_abort";
 const BUILD_STD_RUSTFLAGS: &str = "-Zunstable-options -Cpanic=immediate-abort \
     -Zlocation-detail=none -Csymbol-mangling-version=legacy";

@@ -1,7 +1,7 @@
 // The public API of the main entry, shared by its runtimes' files (`cargo xtask pkg` writes it
-// into each of node.js, browser.js and workerd.js, in place of their last line). `parseRedirect` and
-// `errorCodes` come from the small parser wasm, ready at import; the rest from the main wasm,
-// which the entry has instantiated already (browsers) or instantiates on first use (glue.js).
+// into each of index.js and edge.js, in place of their last line). `parseRedirect` and
+// `errorCodes` come from the small parser wasm, the rest from the main wasm, each instantiated on
+// first use (glue.js).
 import * as main from "./markifact_connect.js";
 import { mainWasmReady as ready } from "./glue.js";
 

@@ -21,39 +21,85 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 let wasm;
 let limit;
-
-/** Called once by each entry with the instance it made, the way its runtime loads wasm. */
-export function useInstance(instance) {
-  wasm = instance.exports;
-  limit = wasm.max_input_bytes();
-}
-
+let parserModule;
 let loadMain;
 
-/** Called by the entry at import: how to instantiate the main wasm, synchronously, when needed. */
-export function loadMainWasm(loader) {
-  loadMain = loader;
+/**
+ * Called by each entry at import with how its runtime gets the wasm (compiled from the bytes
+ * embedded in the package, or imported as a module where a runtime forbids compiling bytes):
+ * `parser` returns the parser's `WebAssembly.Module`, `main` instantiates the main wasm; each is
+ * called on first use, so an app compiles only what it uses. An entry imported second leaves the
+ * first one's choice: one instance of each wasm, whichever entries a page imports.
+ */
+export function wasmModules(parser, main) {
+  parserModule ??= parser;
+  loadMain ??= main;
 }
+
+/** The parser wasm's exports, instantiated on first use. */
+function parser() {
+  if (!wasm) {
+    wasm = load("markifact_connect_parser.wasm", () => new WebAssembly.Instance(parserModule(), {})).exports;
+    limit = wasm.max_input_bytes();
+  }
+  return wasm;
+}
+
+let mainLoaded = false;
 
 /** Instantiates the main wasm unless that is done; api.js calls it before every use. */
 export function mainWasmReady() {
-  if (loadMain) {
-    loadMain();
-    loadMain = undefined;
+  if (!mainLoaded) {
+    load("markifact_connect_bg.wasm", loadMain);
+    mainLoaded = true;
   }
 }
 
-/** Browsers: compiles the fetched wasm (streaming when the server sends the wasm MIME type). */
-export async function instantiateParser(fetching) {
-  const response = await fetching;
-  const { instance } = response.headers.get("content-type")?.startsWith("application/wasm")
-    ? await WebAssembly.instantiateStreaming(response)
-    : await WebAssembly.instantiate(await response.arrayBuffer());
-  useInstance(instance);
+// Compiling and instantiating, with a failure as a coded error naming the module.
+function load(file, make) {
+  try {
+    return make();
+  } catch (cause) {
+    if (cause instanceof MarkifactError) throw cause;
+    throw new MarkifactError(
+      "wasm_unavailable",
+      `markifact-connect could not compile or instantiate ${file}: ${cause}. Under a Content-Security-Policy, script-src needs 'wasm-unsafe-eval'.`,
+    );
+  }
+}
+
+/**
+ * Compiles a wasm module embedded in the package (parser-wasm.js, main-wasm.js; written by
+ * `embed` in xtask/src/pkg.rs): a string of one Latin-1 character a byte. Embedding, rather
+ * than a file next to the module, is what every bundler and server runtime carries along without
+ * a plugin, a setting or a read permission (see benches/levers.md).
+ */
+export function compileEmbedded({ file, length, bytes: text }) {
+  if (text.length !== length) {
+    throw new MarkifactError(
+      "wasm_unavailable",
+      `markifact-connect could not read ${file}, embedded in its JavaScript: ${length} bytes were written, ${text.length} arrived. A tool rewrote the package's files.`,
+    );
+  }
+  return new WebAssembly.Module(latin1Bytes(text));
+}
+
+// The bytes of a string of Latin-1 characters, natively where the platform can (a JS loop over
+// the main wasm takes milliseconds at start-up, before the engine optimises it): Node, Deno and
+// Bun have `Buffer`; current browsers `Uint8Array.fromBase64`. (`globalThis.Buffer`, not
+// `Buffer`: a free `Buffer` makes some bundlers add a polyfill.)
+function latin1Bytes(text) {
+  const { Buffer } = globalThis;
+  if (Buffer) return Buffer.from(text, "latin1");
+  if (Uint8Array.fromBase64) return Uint8Array.fromBase64(btoa(text));
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
 }
 
 /** Parses the URL Markifact redirected the user's browser to (e.g. `location.href`). */
 export function parseRedirect(url, options) {
+  parser();
   let flags = typeof url === "string" ? 0 : URL_NOT_A_STRING;
   let redirectUrl;
   if (options !== undefined && options !== null) {
@@ -85,7 +131,7 @@ export function parseRedirect(url, options) {
 
 /** The stable error codes, for `switch` statements and documentation. */
 export function errorCodes() {
-  return JSON.parse(text(wasm.error_codes()));
+  return JSON.parse(text(parser().error_codes()));
 }
 
 const NONE = [];

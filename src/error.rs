@@ -74,6 +74,11 @@ pub enum ErrorCode {
     /// The browser blocked the consent popup (`openAuthLink` was not called inside the user's
     /// click, or popups are disabled); `mode: "auto"` falls back to a full-page redirect instead.
     PopupBlocked,
+    /// The npm package could not compile or instantiate one of its wasm modules: a
+    /// Content-Security-Policy whose `script-src` lacks `'wasm-unsafe-eval'`, a runtime that
+    /// forbids compiling wasm, or the package's JavaScript decoded with a charset other than
+    /// UTF-8. The message names the module. Never raised by the Rust crate.
+    WasmUnavailable,
 }
 
 impl ErrorCode {
@@ -103,6 +108,7 @@ impl ErrorCode {
         ErrorCode::ConnectionFailed,
         ErrorCode::BrowserKeyRefused,
         ErrorCode::PopupBlocked,
+        ErrorCode::WasmUnavailable,
     ];
 
     /// The stable string form, e.g. `"invalid_status"`.
@@ -132,6 +138,7 @@ impl ErrorCode {
             ErrorCode::ConnectionFailed => "connection_failed",
             ErrorCode::BrowserKeyRefused => "browser_key_refused",
             ErrorCode::PopupBlocked => "popup_blocked",
+            ErrorCode::WasmUnavailable => "wasm_unavailable",
         }
     }
 }

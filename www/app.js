@@ -1,5 +1,5 @@
 // The demo page: every <section data-tool="NAME"> gets the module tools/NAME.js mounted into it.
-// A tool module imports the package itself (`import { ... } from "/pkg/browser.js"`, which
+// A tool module imports the package itself (`import { ... } from "/pkg/index.js"`, which
 // initialises the wasm with a top-level await) and exports `mount(section)`. Importing the tools
 // dynamically lets this page say so when the package cannot be loaded.
 

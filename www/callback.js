@@ -1,7 +1,7 @@
 // The callback page: the Worker sends the browser here once it has verified Markifact's
 // redirect. In a popup, completeAuthRedirect reports to the opening page and closes the window;
 // after a full-page redirect (popup blocked, phones), this page shows the result itself.
-import { completeAuthRedirect, MarkifactError } from "/pkg/browser.js";
+import { completeAuthRedirect, MarkifactError } from "/pkg/index.js";
 import { badge, definitionList, errorDetails, h, replace, value } from "./lib/dom.js";
 
 const region = document.getElementById("callback-result");

@@ -49,7 +49,7 @@ export type ValidateRedirectUrlOptions = {
  * development against the sandbox. The real Markifact API refuses these.
  */
 allowInsecureLocalhost?: boolean, };
-export type ErrorCode = "invalid_url" | "input_too_long" | "missing_status" | "invalid_status" | "missing_parameter" | "duplicate_parameter" | "redirect_mismatch" | "invalid_redirect_url" | "invalid_external_id" | "invalid_argument" | "internal" | "invalid_request" | "unauthorized" | "not_found" | "rate_limited" | "http_error" | "timeout" | "network" | "aborted" | "invalid_response" | "verification_failed" | "connection_failed" | "browser_key_refused" | "popup_blocked";
+export type ErrorCode = "invalid_url" | "input_too_long" | "missing_status" | "invalid_status" | "missing_parameter" | "duplicate_parameter" | "redirect_mismatch" | "invalid_redirect_url" | "invalid_external_id" | "invalid_argument" | "internal" | "invalid_request" | "unauthorized" | "not_found" | "rate_limited" | "http_error" | "timeout" | "network" | "aborted" | "invalid_response" | "verification_failed" | "connection_failed" | "browser_key_refused" | "popup_blocked" | "wasm_unavailable";
 export type Rule = "too_long" | "empty" | "whitespace_or_control" | "not_a_url" | "not_https" | "non_ascii_host" | "userinfo" | "fragment" | "wrong_type" | "invalid_unicode";
 export type Connection = { 
 /**

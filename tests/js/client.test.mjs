@@ -42,7 +42,7 @@ before(async () => {
   const entry = path.join(dir, "client-entry.mjs");
   writeFileSync(entry, 'export * from "markifact-connect";\nexport const resolved = import.meta.resolve("markifact-connect");\n');
   const pkg = await import(pathToFileURL(entry).href);
-  assert.match(pkg.resolved, /\/node_modules\/markifact-connect\/node\.js$/);
+  assert.match(pkg.resolved, /\/node_modules\/markifact-connect\/index\.js$/);
   ({ MarkifactClient, MarkifactError, parseRedirect } = pkg);
   assert.equal(typeof MarkifactClient, "function", "the package does not export MarkifactClient");
   console.log(`# client: consumer folder installed in ${since(start)} ms`);

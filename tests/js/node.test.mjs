@@ -36,7 +36,7 @@ test("the consumer checks ran", () => {
 
 // One test per check of consumer/node/check.mjs, named after it.
 const CHECKS = [
-  "the bare specifier resolves through the exports map to node.js",
+  "the bare specifiers resolve through the exports map to index.js and callback.js",
   "the module exports exactly the public API",
   "package.json is exported, internal files are not",
   "require() (Node's require(esm)) gives the same module instance",

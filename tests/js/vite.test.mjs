@@ -54,12 +54,10 @@ async function load(query, base = server?.url) {
   return { page, status: await output.getAttribute("data-status"), text: await output.textContent() };
 }
 
-test("vite build succeeds without warnings and emits both wasm modules as assets", () => {
+test("vite build succeeds without warnings", () => {
   const output = `${build.stdout}${build.stderr}`;
   assert.equal(build.code, 0, output);
   assert.doesNotMatch(output, /warn|error/i, output);
-  const assets = readdirSync(path.join(dir, "dist", "assets"));
-  assert.equal(assets.filter((f) => f.endsWith(".wasm")).length, 2, `assets: ${assets.join(", ")}`);
 });
 
 test("the built app shows the connectionId of a success redirect", { timeout: 60_000 }, async () => {
@@ -67,14 +65,14 @@ test("the built app shows the connectionId of a success redirect", { timeout: 60
   assert.equal(status, "success");
   assert.equal(text, "c_vite_42");
   assert.deepEqual(page.problems, []);
-  const wasm = server.requests.filter((r) => r.path.endsWith(".wasm"));
-  assert.deepEqual(
-    wasm.map((r) => [r.path.replace(/-[\w-]+\.wasm$/, "-HASH.wasm"), r.status, r.type]).sort(),
-    [
-      ["/assets/markifact_connect_bg-HASH.wasm", 200, "application/wasm"],
-      ["/assets/markifact_connect_parser-HASH.wasm", 200, "application/wasm"],
-    ],
-  );
+  assert.deepEqual(server.requests.filter((r) => r.status !== 200), [], "requests that failed");
+  // Whether the package's wasm is fetched or embedded in its modules: whatever .wasm the page
+  // fetches is served as application/wasm, and every .wasm the build emitted is one the page uses.
+  const wasm = server.requests.filter((r) => new URL(r.path, server.url).pathname.endsWith(".wasm"));
+  for (const r of wasm) assert.equal(r.type, "application/wasm", `${r.path} served as ${r.type}`);
+  const emitted = readdirSync(path.join(dir, "dist", "assets")).filter((f) => f.endsWith(".wasm"));
+  const fetched = new Set(wasm.map((r) => path.posix.basename(new URL(r.path, server.url).pathname)));
+  assert.deepEqual(emitted.filter((f) => !fetched.has(f)), [], "wasm assets emitted but never loaded");
 });
 
 test("the built app shows the code of a MarkifactError", { timeout: 60_000 }, async () => {

@@ -600,7 +600,7 @@ test("wrangler deploy --dry-run bundles the example (the wasm as a module, no se
   assert.equal(files.filter((f) => f.endsWith(".wasm")).length, 2, `bundle: ${files.join(", ")}`);
   const bundle = readFileSync(path.join(outdir, "index.js"), "utf8");
   assert.match(bundle, /initSync\(\{ module: \w+ \}\)/, "the workerd entry of the package");
-  assert.doesNotMatch(bundle, /import\.meta\.url/, "browser.js (fetching the wasm) was bundled instead");
+  assert.doesNotMatch(bundle, /AGFzbQ/, "index.js (the embedded wasm) was bundled instead");
   for (const route of ["/oauth/callback", "/callback.html", "crypto.subtle.verify"]) assert.ok(bundle.includes(route), route);
   assert.ok(!bundle.includes(SESSION_SECRET) && !bundle.includes("sk_sandbox"), "secrets stay out of the bundle");
   assert.match(result.stdout, /env\.CONNECT_KV/);

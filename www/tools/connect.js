@@ -2,7 +2,7 @@
 // behind this page's origin) and the Markifact sandbox. The page never sees an API key: it asks
 // its own server for a link, opens it with openAuthLink inside the click, and shows what the
 // callback page reports once the Worker has verified it.
-import { openAuthLink, MarkifactError } from "/pkg/browser.js";
+import { openAuthLink, MarkifactError } from "/pkg/index.js";
 import { badge, definitionList, errorDetails, h, replace, value } from "../lib/dom.js";
 
 const POLL_MS = 1_000;

@@ -1,5 +1,5 @@
 // "X-Markifact-Context header": contextHeader on a comma-separated list of connection ids, live.
-import { contextHeader, MarkifactError } from "/pkg/browser.js";
+import { contextHeader, MarkifactError } from "/pkg/index.js";
 import { badge, errorDetails, errorKey, h, live, renderOnce } from "../lib/dom.js";
 
 export function mount(section) {

@@ -1,5 +1,5 @@
 // "Validate link inputs": validateRedirectUrl and validateExternalId, live.
-import { validateRedirectUrl, validateExternalId, MarkifactError } from "/pkg/browser.js";
+import { validateRedirectUrl, validateExternalId, MarkifactError } from "/pkg/index.js";
 import { badge, errorDetails, errorKey, h, live, renderOnce } from "../lib/dom.js";
 
 export function mount(section) {

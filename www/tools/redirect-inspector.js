@@ -1,5 +1,5 @@
 // "Parse a redirect": parseRedirect on the URL Markifact sent the browser back to, live.
-import { parseRedirect, MarkifactError } from "/pkg/browser.js";
+import { parseRedirect, MarkifactError } from "/pkg/index.js";
 import { badge, definitionList, errorDetails, formatJson, h, live, renderOnce, value } from "../lib/dom.js";
 
 const EXAMPLES = {

@@ -21,9 +21,8 @@ const JS_SOURCES: &[&str] = &[
     "index.d.ts",
     "markifact-error.d.ts",
     "glue.d.ts",
-    "callback-node.js",
-    "callback-browser.js",
-    "callback-workerd.js",
+    "callback.js",
+    "callback-edge.js",
     "callback.d.ts",
 ];
 
@@ -33,9 +32,18 @@ const JS_SOURCES: &[&str] = &[
 /// separate .d.ts files.
 const GLUE_PARTS: &[&str] = &["markifact-error.js", "glue.js", "connect.js"];
 
-/// The main entry's file per runtime: js/<file> with js/api.js (the API they share) written in
-/// place of its `export * from "./api.js";`, so Node loads one module fewer at start-up.
-const MAIN_ENTRIES: &[&str] = &["node.js", "browser.js", "workerd.js"];
+/// The main entry's files (embedded wasm everywhere; `.wasm?module` imports in edge runtimes):
+/// js/<file> with js/api.js (the API they share) written in place of its
+/// `export * from "./api.js";`, so Node loads one module fewer at start-up.
+const MAIN_ENTRIES: &[&str] = &["index.js", "edge.js"];
+
+/// The modules that embed each wasm (as their default export) for index.js and
+/// callback.js: the parser's and the main one's apart, so that the callback entry loads only the
+/// parser's.
+const EMBEDDED_WASM: &[(&str, &str)] = &[
+    ("parser-wasm.js", PARSER_WASM),
+    ("main-wasm.js", "markifact_connect_bg.wasm"),
+];
 const API_EXPORT: &str = "export * from \"./api.js\";\n";
 
 /// Where wasm-bindgen's declarations of its start-up functions begin in the glue's .d.ts; they
@@ -66,9 +74,15 @@ pub fn build() -> Result<PathBuf, String> {
         "{}{}{}",
         fingerprint(&full)?,
         fingerprint(&parser)?,
-        [JS_SOURCES, GLUE_PARTS, MAIN_ENTRIES, WASM_OPT_FLAGS]
-            .concat()
-            .join(",")
+        [
+            JS_SOURCES,
+            GLUE_PARTS,
+            MAIN_ENTRIES,
+            WASM_BINDGEN_FLAGS,
+            WASM_OPT_FLAGS
+        ]
+        .concat()
+        .join(",")
     );
     if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
         if pkg.exists() {
@@ -131,19 +145,25 @@ fn compile(profile: &str, extra: &[&str], file: &str) -> Result<PathBuf, String>
     Ok(copy)
 }
 
-/// wasm-bindgen's glue (`--target web`) into pkg/, then wasm-opt on the wasm.
+/// `--target web`, without the `new URL("…_bg.wasm", import.meta.url)` fallback in its glue:
+/// the entries hand it the module, and bundlers that see that reference copy an unused .wasm.
+const WASM_BINDGEN_FLAGS: &[&str] = &["--target", "web", "--omit-default-module-path"];
+
+/// wasm-bindgen's glue into pkg/, then wasm-opt on the wasm.
 fn bindgen(wasm: &Path, name: &str) -> Result<(), String> {
     cmd::new(
         "wasm-bindgen",
         &[
-            "--target",
-            "web",
-            "--out-dir",
-            "pkg",
-            "--out-name",
-            name,
-            &wasm.to_string_lossy(),
-        ],
+            WASM_BINDGEN_FLAGS,
+            &[
+                "--out-dir",
+                "pkg",
+                "--out-name",
+                name,
+                &wasm.to_string_lossy(),
+            ],
+        ]
+        .concat(),
     )
     .run()?;
     let bg = root().join(format!("pkg/{name}_bg.wasm"));
@@ -179,8 +199,8 @@ const WASM_OPT_FLAGS: &[&str] = &[
 /// measured size plus about 2% (see BENCHMARKS.md); a change that grows an entry past it fails
 /// `cargo xtask test` and must either shrink or raise the budget knowingly.
 const SIZE_BUDGETS: &[(&str, &str, u64)] = &[
-    ("markifact-connect", "browser.js", 84_300),
-    ("markifact-connect/callback", "callback-browser.js", 17_100),
+    ("markifact-connect", "index.js", 84_300),
+    ("markifact-connect/callback", "callback.js", 17_100),
 ];
 
 /// Fails when an entry's browser download is over its budget (deterministic: bytes, not time).
@@ -222,7 +242,7 @@ process.exit(failed ? 1 : 0);
 fn report_sizes(pkg: &Path) -> Result<(), String> {
     const SCRIPT: &str = r#"
 const zlib = require("node:zlib"), fs = require("node:fs");
-const rows = [["wasm", "markifact_connect_bg.wasm"], ["JS glue + entry", "markifact_connect.js", "browser.js", "glue.js"], ["parser wasm", "markifact_connect_parser.wasm"]];
+const rows = [["main wasm, embedded", "main-wasm.js"], ["JS glue + entry", "markifact_connect.js", "index.js", "glue.js"], ["parser wasm, embedded", "parser-wasm.js"]];
 const read = (p) => fs.statSync(p).isDirectory()
   ? Buffer.concat(fs.readdirSync(p, { recursive: true }).map((f) => `${p}/${f}`).filter((f) => fs.statSync(f).isFile()).map((f) => fs.readFileSync(f)))
   : fs.readFileSync(p);
@@ -308,10 +328,50 @@ fn write_entries(pkg: &Path) -> Result<(), String> {
             &format!("{}{api}", entry.trim_end_matches(API_EXPORT)),
         )?;
     }
+    for (module, wasm) in EMBEDDED_WASM {
+        write_embedded(pkg, module, wasm)?;
+    }
     write_api_declarations(pkg)?;
     fs::copy(root().join("README.md"), pkg.join("README.md"))
         .map_err(|e| format!("README.md: {e}"))?;
     fs::write(pkg.join("package.json"), package_json()).map_err(|e| e.to_string())
+}
+
+/// The embedding of wasm bytes in a JS string literal whose value is one Latin-1 character a
+/// byte (decoded by `compileEmbedded` in js/glue.js): the JS engine's own parser undoes the
+/// escapes, and the file is ASCII, so no charset can misread it. Bytes from 0x01 to 0x7e stand
+/// for themselves (control characters are valid in a string literal) but for '"', '\\' and the
+/// line breaks; NUL is `\0` and 0x7f to 0xff are `\xHH`. Escapes of a fixed form keep the wasm's
+/// repetitions visible to gzip: 5% over the .wasm file, where base64 costs 30% (see
+/// benches/levers.md).
+fn embed(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() * 3 / 2);
+    for (i, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b'"' => text.push_str("\\\""),
+            b'\\' => text.push_str("\\\\"),
+            b'\n' => text.push_str("\\n"),
+            b'\r' => text.push_str("\\r"),
+            // `\0` before a digit would read as a (forbidden) octal escape.
+            0 if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => text.push_str("\\x00"),
+            0 => text.push_str("\\0"),
+            0x7f.. => text.push_str(&format!("\\x{byte:02X}")),
+            _ => text.push(char::from(byte)),
+        }
+    }
+    text
+}
+
+/// pkg/<module>: pkg/<wasm>'s bytes [embedded](embed) in a string, with the file's name and length.
+fn write_embedded(pkg: &Path, module: &str, wasm: &str) -> Result<(), String> {
+    let bytes = fs::read(pkg.join(wasm)).map_err(|e| format!("pkg/{wasm}: {e}"))?;
+    let text = format!(
+        "// {wasm}, written by `cargo xtask pkg` (decoded by compileEmbedded in glue.js).\n\
+         export default {{ file: \"{wasm}\", length: {}, bytes: \"{}\" }};\n",
+        bytes.len(),
+        embed(&bytes)
+    );
+    fs::write(pkg.join(module), text).map_err(|e| format!("pkg/{module}: {e}"))
 }
 
 /// `text` with its imports of the glue's parts taken from glue.js.
@@ -382,21 +442,21 @@ fn package_json() -> String {
   "description": "Connect your users' ad and analytics accounts through the Markifact Connections API: typed redirect parsing and validation, in Rust compiled to WebAssembly.",
   "license": "MIT OR Apache-2.0",
   "type": "module",
+  "main": "./index.js",
+  "module": "./index.js",
   "types": "./index.d.ts",
   "exports": {{
     ".": {{
       "types": "./index.d.ts",
-      "workerd": "./workerd.js",
-      "node": "./node.js",
-      "browser": "./browser.js",
-      "default": "./browser.js"
+      "workerd": "./edge.js",
+      "edge-light": "./edge.js",
+      "default": "./index.js"
     }},
     "./callback": {{
       "types": "./callback.d.ts",
-      "workerd": "./callback-workerd.js",
-      "node": "./callback-node.js",
-      "browser": "./callback-browser.js",
-      "default": "./callback-browser.js"
+      "workerd": "./callback-edge.js",
+      "edge-light": "./callback-edge.js",
+      "default": "./callback.js"
     }},
     "./package.json": "./package.json"
   }},
@@ -407,7 +467,7 @@ fn package_json() -> String {
     "{PARSER_WASM}",
     "README.md"
   ],
-  "sideEffects": ["./node.js", "./browser.js", "./workerd.js", "./callback-node.js", "./callback-browser.js", "./callback-workerd.js"],
+  "sideEffects": ["./index.js", "./edge.js", "./callback.js", "./callback-edge.js"],
   "engines": {{ "node": ">=20.16" }},
   "keywords": ["markifact", "oauth", "connect", "wasm", "cloudflare-workers"]
 }}

@@ -2,7 +2,7 @@
 
 use crate::cmd::{self, root};
 use crate::demo::DemoStack;
-use crate::tools::{self, CHROMEDRIVER, CHROMIUM};
+use crate::tools::{self, CHROMEDRIVER, CHROMIUM, FIREFOX, WEBKIT_WEBDRIVER, XVFB};
 use crate::{fuzz, pkg};
 
 /// Per fuzz target in the test run: enough to replay the seeds and explore a little.
@@ -51,6 +51,10 @@ pub fn run() -> Result<(), String> {
     .env("MARKIFACT_DEMO_URL", demo.server.url())
     .env("MARKIFACT_SANDBOX_URL", demo.sandbox.url())
     .env("CHROMIUM_PATH", CHROMIUM)
+    .env("FIREFOX_PATH", FIREFOX)
+    .env("WEBKIT_WEBDRIVER_PATH", WEBKIT_WEBDRIVER)
+    .env("MINIBROWSER_PATH", tools::minibrowser())
+    .env("XVFB_PATH", XVFB)
     .env("WRANGLER_SEND_METRICS", "false")
     .run()?;
     step("all tests passed");

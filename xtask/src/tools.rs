@@ -107,9 +107,28 @@ fn ensure_npm_tools() -> Result<(), String> {
     fs::write(&stamp, wanted()).map_err(|e| format!("{}: {e}", stamp.display()))
 }
 
-/// What only the tests need on top: Chromium and ChromeDriver (from Debian's packages).
+/// What only the tests need on top, from Debian's packages: Chromium and ChromeDriver, Firefox ESR
+/// (driven over WebDriver BiDi by puppeteer-core), and WebKitGTK's WebDriver with its MiniBrowser
+/// and Xvfb (MiniBrowser has no headless mode: the tests give it a private X display). Only the
+/// packages whose files are missing are installed.
 pub fn ensure_test_tools() -> Result<(), String> {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+    let minibrowser = minibrowser();
+    let wanted: [(&str, &[&str]); 5] = [
+        ("chromium", &[CHROMIUM]),
+        ("chromium-driver", &[CHROMEDRIVER]),
+        ("firefox-esr", &[FIREFOX]),
+        (
+            "webkit2gtk-driver",
+            &[WEBKIT_WEBDRIVER, minibrowser.as_str()],
+        ),
+        ("xvfb", &[XVFB]),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(_, files)| files.iter().any(|f| !Path::new(f).exists()))
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
     let sudo: &[&str] = if is_root() { &[] } else { &["sudo"] };
@@ -125,11 +144,34 @@ pub fn ensure_test_tools() -> Result<(), String> {
             .run()
     };
     apt(&["update", "-q"])?;
-    apt(&["install", "-y", "-q", "chromium", "chromium-driver"])
+    let install: Vec<&str> = ["install", "-y", "-q"].into_iter().chain(missing).collect();
+    apt(&install)?;
+    match wanted
+        .iter()
+        .flat_map(|(_, files)| files.iter())
+        .find(|f| !Path::new(f).exists())
+    {
+        Some(file) => Err(format!("{file} is still missing after apt-get install")),
+        None => Ok(()),
+    }
 }
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const FIREFOX: &str = "/usr/bin/firefox-esr";
+pub const WEBKIT_WEBDRIVER: &str = "/usr/bin/WebKitWebDriver";
+pub const XVFB: &str = "/usr/bin/Xvfb";
+
+/// WebKitGTK's MiniBrowser (package libwebkit2gtk-4.1-0, a dependency of webkit2gtk-driver),
+/// under the architecture's multiarch folder.
+pub fn minibrowser() -> String {
+    let triplet = match std::env::consts::ARCH {
+        "x86" => "i386-linux-gnu".to_string(),
+        "arm" => "arm-linux-gnueabihf".to_string(),
+        arch => format!("{arch}-linux-gnu"),
+    };
+    format!("/usr/lib/{triplet}/webkit2gtk-4.1/MiniBrowser")
+}
 
 fn is_root() -> bool {
     cmd::new("id", &["-u"])

@@ -1,7 +1,7 @@
 // A tiny static file server on 127.0.0.1 (a free port), with the MIME types browsers insist on
 // (application/wasm for instantiateStreaming, text/javascript for module scripts).
 import { createServer } from "node:http";
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
 const MIME = {
@@ -20,14 +20,26 @@ const MIME = {
 /**
  * Serves `root` (and `mounts`: URL prefix -> folder, e.g. {"/vectors/": dir}). Resolves to
  * `{ url, requests, close() }`; `requests` logs `{ path, status, type }` of every request.
+ * Options for the browser-engine tests (both off by default):
+ * - `headers(pathname)`: extra response headers for a file, e.g. a Content-Security-Policy;
+ * - `inject: { path, source }`: serves `source` as a script at `path` and loads it first in every
+ *   HTML page (a `<script src>` right after `<head>`), e.g. helpers/engines.mjs's COLLECTOR.
  */
-export function serveStatic(root, { mounts = {} } = {}) {
+export function serveStatic(root, { mounts = {}, headers = () => ({}), inject } = {}) {
   const requests = [];
   const server = createServer((req, res) => {
     let status = 200;
     let type;
     try {
       const { pathname } = new URL(req.url, "http://localhost");
+      if (inject && pathname === inject.path) {
+        type = MIME[".js"];
+        const body = Buffer.from(inject.source);
+        res.writeHead(200, { "content-type": type, "content-length": body.length, "cache-control": "no-store" });
+        res.end(req.method === "HEAD" ? undefined : body);
+        requests.push({ path: req.url, status, type });
+        return;
+      }
       let base = root;
       let rel = decodeURIComponent(pathname);
       for (const [prefix, dir] of Object.entries(mounts)) {
@@ -49,9 +61,19 @@ export function serveStatic(root, { mounts = {} } = {}) {
         if (!stat?.isFile()) status = 404;
         else {
           type = MIME[path.extname(file)] ?? "application/octet-stream";
-          res.writeHead(200, { "content-type": type, "content-length": stat.size, "cache-control": "no-store" });
-          if (req.method === "HEAD") res.end();
-          else createReadStream(file).pipe(res);
+          const extra = headers(pathname) ?? {};
+          if (inject && path.extname(file) === ".html") {
+            const html = readFileSync(file, "utf8");
+            const tag = `<script src="${inject.path}"></script>`;
+            const head = /<head[^>]*>/i;
+            const body = Buffer.from(head.test(html) ? html.replace(head, (open) => open + tag) : tag + html);
+            res.writeHead(200, { ...extra, "content-type": type, "content-length": body.length, "cache-control": "no-store" });
+            res.end(req.method === "HEAD" ? undefined : body);
+          } else {
+            res.writeHead(200, { ...extra, "content-type": type, "content-length": stat.size, "cache-control": "no-store" });
+            if (req.method === "HEAD") res.end();
+            else createReadStream(file).pipe(res);
+          }
         }
       }
     } catch {
@@ -76,3 +98,20 @@ export function serveStatic(root, { mounts = {} } = {}) {
     });
   });
 }
+
+/**
+ * What a page fetched of the package's wasm, as sorted `[path, status]`: the modules that embed
+ * it (parser-wasm.js, main-wasm.js) and any .wasm file (there should be none).
+ */
+export function wasmRequests(server) {
+  return server.requests
+    .filter((r) => /\.wasm$|-wasm\.js$/.test(r.path))
+    .map((r) => [r.path, r.status])
+    .sort();
+}
+
+/** `wasmRequests` of a page that loads both entries of the installed package: each module once. */
+export const BOTH_EMBEDDED_ONCE = [
+  ["/node_modules/markifact-connect/main-wasm.js", 200],
+  ["/node_modules/markifact-connect/parser-wasm.js", 200],
+];

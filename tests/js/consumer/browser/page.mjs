@@ -1,5 +1,5 @@
-// Runs in headless Chromium: imports the package through the import map (browser.js, which
-// fetches and instantiates the wasm with a top-level await), runs the vectors fetched from the
+// Runs in headless Chromium: imports the package through the import map (index.js, whose
+// embedded wasm is compiled on first use), runs the vectors fetched from the
 // server and a few browser-side checks, and leaves the report in `window.__report`.
 import * as api from "markifact-connect";
 import { parseRedirect, contextHeader, MarkifactError } from "markifact-connect";

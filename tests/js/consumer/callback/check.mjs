@@ -1,5 +1,5 @@
 // Node: imports `markifact-connect/callback` by name from a fresh consumer folder (the exports map
-// picks callback-node.js) and prints one JSON report line.
+// picks callback.js) and prints one JSON report line.
 import * as callback from "markifact-connect/callback";
 import * as main from "markifact-connect";
 import { readFileSync } from "node:fs";

@@ -1,4 +1,4 @@
-// Chromium: the callback entry through the import map (callback-browser.js fetches its own wasm).
+// Chromium: the callback entry through the import map (callback.js, the parser wasm embedded).
 import * as callback from "markifact-connect/callback";
 import * as main from "markifact-connect";
 import { VECTOR_FILES, withHostile } from "/vector-runner.mjs";

@@ -1,4 +1,4 @@
-// Runs in headless Chromium: imports the package through the import map (browser.js) and leaves
+// Runs in headless Chromium: imports the package through the import map (index.js) and leaves
 // it, with a few helpers, on `window` for client-browser.test.mjs to drive with page.evaluate.
 // This page is also the redirect URL of the auth links the test creates, so it loads again on
 // the way back from the consent page.

@@ -1,5 +1,5 @@
 // Runs inside a fresh consumer folder where the packed tarball was installed by npm. It imports
-// the package by name (the exports map picks node.js; no init call), runs the shared vectors and
+// the package by name (the exports map picks index.js; no init call), runs the shared vectors and
 // the checks below, and prints one JSON report line: { vectors, checks: [{ name, ok, detail }] }.
 import * as pkg from "markifact-connect";
 import {
@@ -77,9 +77,11 @@ const vectors = JSON.parse(readFileSync(new URL("./vectors.json", import.meta.ur
 const vectorReport = runVectors(pkg, vectors);
 
 // --- how the package resolves and what it exports
-check("the bare specifier resolves through the exports map to node.js", () => {
+check("the bare specifiers resolve through the exports map to index.js and callback.js", () => {
   const resolved = import.meta.resolve("markifact-connect");
-  assert(resolved.endsWith("/node_modules/markifact-connect/node.js"), `resolved to ${resolved}`);
+  assert(resolved.endsWith("/node_modules/markifact-connect/index.js"), `resolved to ${resolved}`);
+  const callback = import.meta.resolve("markifact-connect/callback");
+  assert(callback.endsWith("/node_modules/markifact-connect/callback.js"), `resolved to ${callback}`);
 });
 check("the module exports exactly the public API", () => {
   same(
@@ -95,7 +97,7 @@ check("package.json is exported, internal files are not", () => {
   const require = createRequire(import.meta.url);
   const manifest = require("markifact-connect/package.json");
   assert(manifest.name === "markifact-connect", `name ${manifest.name}`);
-  for (const internal of ["markifact-connect/node.js", "markifact-connect/markifact_connect.js"]) {
+  for (const internal of ["markifact-connect/index.js", "markifact-connect/main-wasm.js", "markifact-connect/markifact_connect.js"]) {
     let code;
     try {
       import.meta.resolve(internal);

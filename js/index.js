@@ -1,0 +1,15 @@
+// The package's entry everywhere but in edge runtimes: browsers (through any bundler, or as
+// native ES modules), Node, Deno and Bun. Both wasm modules are embedded in the package and
+// compiled synchronously on first use: no file to fetch or read next to this module (which a
+// bundler may not carry along, or a runtime may not permit), and no top-level await.
+import { initSync } from "./markifact_connect.js";
+import { compileEmbedded, wasmModules } from "./glue.js";
+import parserWasm from "./parser-wasm.js";
+import mainWasm from "./main-wasm.js";
+
+wasmModules(
+  () => compileEmbedded(parserWasm),
+  () => initSync({ module: compileEmbedded(mainWasm) }),
+);
+
+export * from "./api.js";

@@ -123,10 +123,8 @@ function loadedFiles(entryFile) {
     seen.add(file);
     if (!file.endsWith(".js")) return;
     const text = readFileSync(path.join(PKG, file), "utf8");
-    const specifiers = [
-      ...text.matchAll(/(?:from|import)\s*"(\.{1,2}\/[^"]+)"/g),
-      ...text.matchAll(/new URL\("(\.{1,2}\/[^"]+)",\s*import\.meta\.url\)/g),
-    ].map((m) => m[1].replace(/\?module$/, ""));
+    // edge.js imports its .wasm files with wrangler's and Next's `?module` suffix.
+    const specifiers = [...text.matchAll(/(?:from|import)\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1].replace(/\?module$/, ""));
     for (const specifier of specifiers) visit(path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier)));
   };
   visit(path.posix.normalize(entryFile));

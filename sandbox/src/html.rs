@@ -41,6 +41,7 @@ fn page(title: &str, body: &str) -> String {
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"robots\" content=\"noindex\">\n\
+         <link rel=\"icon\" href=\"data:,\">\n\
          <title>{} · Markifact sandbox</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n\
          <p class=\"badge\">Markifact sandbox · no real account is involved</p>\n{body}</main>\n</body>\n</html>\n",
         escape(title)

@@ -162,11 +162,9 @@ const RESULT = "#connect-result";
 const CONNECTED = { text: "connected" }; // the badge, exactly (not "not connected")
 
 // Not the package's or the demo's: a popup that closes itself right after reporting cancels what
-// it was still loading (its icon); and the sandbox's consent page (CSP `default-src 'none'`, no
-// icon declared) gets Firefox's automatic /favicon.ico request refused by its own policy.
+// it was still loading (its icon).
 const KNOWN = [
   /request failed: .*(ERR_ABORTED|NS_BINDING_ABORTED)/,
-  /blocked the loading of a resource \(img-src\) at http:\/\/127\.0\.0\.1:\d+\/favicon\.ico because it violates the following directive: “default-src 'none'”/,
 ];
 const knownElsewhere = (problem) => KNOWN.some((known) => known.test(problem));
 

@@ -11,11 +11,12 @@ import { loadVectors, copyRunner, assertAllPassed } from "./helpers/vectors.mjs"
 
 let report;
 let vectors;
+let dir;
 
 before(async () => {
   const start = performance.now();
   vectors = loadVectors();
-  const dir = await consumerWithTarball("node");
+  dir = await consumerWithTarball("node");
   copyRunner(dir);
   copyFileSync(path.join(JS_DIR, "consumer", "node", "check.mjs"), path.join(dir, "check.mjs"));
   writeFileSync(path.join(dir, "vectors.json"), JSON.stringify(vectors));
@@ -68,4 +69,30 @@ test("check.mjs reports no check this file does not know", () => {
     report.checks.map((c) => c.name).filter((name) => !CHECKS.includes(name)),
     [],
   );
+});
+
+test("a wasm module that cannot be read or compiled is a MarkifactError wasm_unavailable naming it, every time", async () => {
+  // The package's internal glue, by path (the exports map hides it): a string that lost bytes on
+  // the way, and a runtime that refuses to compile (as a CSP without 'wasm-unsafe-eval' does).
+  writeFileSync(
+    path.join(dir, "load-failure.mjs"),
+    `import { compileEmbedded, wasmModules, parseRedirect } from "./node_modules/markifact-connect/glue.js";
+const seen = [];
+const record = (fn) => { try { fn(); seen.push("no error"); } catch (e) { seen.push([e.name, e.code, e.message]); } };
+record(() => compileEmbedded({ file: "markifact_connect_parser.wasm", length: 8, bytes: "\\0asm" }));
+wasmModules(() => { throw new WebAssembly.CompileError("refused by the embedder"); });
+record(() => parseRedirect("https://app.example/cb?status=error&error=x"));
+record(() => parseRedirect("https://app.example/cb?status=error&error=x"));
+console.log(JSON.stringify(seen));
+`,
+  );
+  const result = await run(process.execPath, ["load-failure.mjs"], { cwd: dir, timeout: 30_000 });
+  assert.equal(result.code, 0, result.stderr);
+  const [lost, refused, again] = JSON.parse(result.stdout);
+  assert.deepEqual(lost.slice(0, 2), ["MarkifactError", "wasm_unavailable"]);
+  assert.match(lost[2], /markifact_connect_parser\.wasm, embedded in its JavaScript: 8 bytes were written, 4 arrived/);
+  for (const error of [refused, again]) {
+    assert.deepEqual(error.slice(0, 2), ["MarkifactError", "wasm_unavailable"]);
+    assert.match(error[2], /could not compile or instantiate markifact_connect_parser\.wasm: CompileError: refused by the embedder\. .*'wasm-unsafe-eval'/);
+  }
 });

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use markifact_connect::{parse_redirect, ParseOptions};
 
 const INPUTS: &str = include_str!("inputs.txt");
-const TAIL: &str = "&status=success&connection_type=google_ads&connection_id=conn_1";
+const TAIL: &str = "&status=success&connection_type=gads&connection_id=conn_1";
 const LENGTHS: [usize; 5] = [1024, 2048, 4096, 8192, 16384];
 const PARAM_COUNTS: [usize; 4] = [1, 10, 100, 1000];
 

@@ -23,7 +23,7 @@ pub struct Connection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
     pub id: Option<String>,
-    /// The connection type, e.g. `google_ads`.
+    /// The connection type, e.g. `gads`.
     #[serde(rename = "type")]
     #[cfg_attr(feature = "typescript", ts(rename = "type"))]
     pub connection_type: String,
@@ -134,7 +134,7 @@ pub struct AuthLink {
 /// The body of `POST /v1/connections/auth-link`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateAuthLinkRequest {
-    /// The connection type to connect, e.g. `google_ads`.
+    /// The connection type to connect, e.g. `gads`.
     pub connection_type: String,
     /// Where Markifact sends the browser afterwards (HTTPS; see [`validate_redirect_url`](crate::validate_redirect_url)).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -60,7 +60,7 @@ pub enum RedirectResult {
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct RedirectSuccess {
-    /// The connection type, e.g. `google_ads`.
+    /// The connection type, e.g. `gads`.
     pub connection_type: String,
     /// Markifact's id of the new connection.
     pub connection_id: String,

@@ -88,7 +88,7 @@ fn connection_types_are_listed() {
     let types = response::connection_types(&raw.view()).unwrap();
     assert!(types
         .iter()
-        .any(|t| t.id == "google_ads" && t.name.as_deref() == Some("Google Ads")));
+        .any(|t| t.id == "gads" && t.name.as_deref() == Some("Google Ads")));
     assert!(types.iter().any(|t| t.id == "ga4"));
 }
 

@@ -5,7 +5,7 @@ export const INPUTS = readFileSync(new URL("../inputs.txt", import.meta.url), "u
   .split("\n")
   .filter((line) => line.length > 0);
 
-const TAIL = "&status=success&connection_type=google_ads&connection_id=conn_1";
+const TAIL = "&status=success&connection_type=gads&connection_id=conn_1";
 
 /** A success redirect of exactly `bytes` bytes: one app parameter padded with `x`. */
 export function ofLength(bytes) {

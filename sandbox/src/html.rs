@@ -155,7 +155,7 @@ mod tests {
         let html = consent(&ConsentInfo {
             link_id: "id-1",
             type_name: "Google Ads",
-            connection_type: "google_ads",
+            connection_type: "gads",
             is_private: true,
             external_id: Some("<script>"),
             returns_to: Some("https://example.com".into()),

@@ -13,7 +13,7 @@ pub const LINK_LIFETIME_MS: i64 = 24 * 60 * 60 * 1000;
 /// A connection type the sandbox knows: its API id and its human name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ConnectionType {
-    /// The id used on the wire (`connection_type`, `type`), e.g. `google_ads`.
+    /// The id used on the wire (`connection_type`, `type`), e.g. `gads`.
     #[serde(rename = "type")]
     pub id: &'static str,
     /// The name shown to people, e.g. `Google Ads`.
@@ -23,7 +23,7 @@ pub struct ConnectionType {
 /// The connection types `GET /v1/connections/types` lists and link creation accepts.
 pub const CONNECTION_TYPES: &[ConnectionType] = &[
     ConnectionType {
-        id: "google_ads",
+        id: "gads",
         name: "Google Ads",
     },
     ConnectionType {

@@ -275,10 +275,10 @@ fn types_lists_objects_with_a_type() {
         .iter()
         .map(|t| t["type"].as_str().expect("a type id"))
         .collect();
-    assert_eq!(types, ["google_ads", "ga4", "meta_ads"]);
+    assert_eq!(types, ["gads", "ga4", "meta_ads"]);
     assert_eq!(
         value[0],
-        json!({"type": "google_ads", "name": "Google Ads"})
+        json!({"type": "gads", "name": "Google Ads"})
     );
 }
 
@@ -338,7 +338,7 @@ fn create_link_answers_id_url_expires_at_and_starts_pending() {
     let link = create_link(
         &sandbox,
         KEY,
-        json!({"connection_type": "google_ads", "redirect_url": APP_URL, "external_id": "u_42"}),
+        json!({"connection_type": "gads", "redirect_url": APP_URL, "external_id": "u_42"}),
     );
     let after = sandbox.now_ms();
     assert_eq!(link.url, format!("{}/connect/{}", sandbox.url(), link.id));
@@ -377,7 +377,7 @@ fn create_link_answers_id_url_expires_at_and_starts_pending() {
     assert!(value["created_at"].is_i64() && value["expires_at"].is_i64());
     assert_eq!(status.id, link.id);
     assert_eq!(status.status, AuthLinkState::Pending);
-    assert_eq!(status.connection_type, "google_ads");
+    assert_eq!(status.connection_type, "gads");
     assert_eq!(status.expires_at, link.expires_at);
     assert_eq!(status.expires_at - status.created_at, LINK_LIFETIME_MS);
     assert_eq!(status.updated_at, status.created_at);
@@ -492,7 +492,7 @@ fn create_link_rejects_invalid_input_with_fastapi_422() {
     for body in [
         json!({"connection_type": "ga4", "external_id": "é".repeat(255)}),
         json!({"connection_type": "meta_ads", "redirect_url": null, "external_id": null, "is_private": null}),
-        json!({"connection_type": "google_ads", "is_private": true, "unknown_field": 1}),
+        json!({"connection_type": "gads", "is_private": true, "unknown_field": 1}),
     ] {
         create_link(&sandbox, KEY, body);
     }
@@ -676,7 +676,7 @@ fn redirects_parse_back_with_the_client_for_many_app_urls() {
     for app_url in app_urls {
         for external_id in external_ids {
             for decision in ["approve", "deny"] {
-                let mut body = json!({"connection_type": "google_ads", "redirect_url": app_url});
+                let mut body = json!({"connection_type": "gads", "redirect_url": app_url});
                 if let Some(external_id) = external_id {
                     body["external_id"] = json!(external_id);
                 }
@@ -695,7 +695,7 @@ fn redirects_parse_back_with_the_client_for_many_app_urls() {
                 match parsed {
                     RedirectResult::Success(success) => {
                         assert_eq!(decision, "approve", "{context}");
-                        assert_eq!(success.connection_type, "google_ads");
+                        assert_eq!(success.connection_type, "gads");
                         assert_eq!(success.external_id.as_deref(), external_id, "{context}");
                         let status = status_of(&sandbox, &link.id, KEY).1;
                         assert_eq!(
@@ -706,7 +706,7 @@ fn redirects_parse_back_with_the_client_for_many_app_urls() {
                     }
                     RedirectResult::Error(error) => {
                         assert_eq!(decision, "deny", "{context}");
-                        assert_eq!(error.connection_type.as_deref(), Some("google_ads"));
+                        assert_eq!(error.connection_type.as_deref(), Some("gads"));
                         assert_eq!(error.external_id.as_deref(), external_id, "{context}");
                         assert_eq!(error.error, "The user denied access");
                     }
@@ -722,7 +722,7 @@ fn consent_page_is_a_plain_form_and_posting_it_decides() {
     let link = create_link(
         &sandbox,
         KEY,
-        json!({"connection_type": "google_ads", "redirect_url": APP_URL, "external_id": "<b>x</b>"}),
+        json!({"connection_type": "gads", "redirect_url": APP_URL, "external_id": "<b>x</b>"}),
     );
     let path = format!("/connect/{}", link.id);
     let page = request(&sandbox, "GET", &path, &[], None);
@@ -908,7 +908,7 @@ fn list_get_and_delete_connections() {
     let b = connect_account(
         &sandbox,
         KEY,
-        json!({"connection_type": "google_ads", "external_id": "u_1"}),
+        json!({"connection_type": "gads", "external_id": "u_1"}),
     );
     let c = connect_account(
         &sandbox,

@@ -80,7 +80,7 @@ pub trait Runtime {
 /// What [`Client::create_auth_link`] sends.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreateAuthLink {
-    /// The connection type, e.g. `google_ads`.
+    /// The connection type, e.g. `gads`.
     pub connection_type: String,
     /// Where Markifact sends the browser afterwards.
     pub redirect_url: Option<String>,

@@ -65,7 +65,7 @@ impl<'a> HttpResponse<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ConnectionType {
-    /// The type id to pass as `connection_type`, e.g. `google_ads`.
+    /// The type id to pass as `connection_type`, e.g. `gads`.
     pub id: String,
     /// A display name, when the API gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -444,13 +444,13 @@ mod tests {
             ]
         );
         let objects = connection_types(&ok(
-            r#"[{"type":"google_ads","name":"Google Ads"},{"id":"ga4","display_name":"GA4","x":1},{"type":"m","name":null}]"#,
+            r#"[{"type":"gads","name":"Google Ads"},{"id":"ga4","display_name":"GA4","x":1},{"type":"m","name":null}]"#,
         ))
         .unwrap();
         assert_eq!(
             objects[0],
             ConnectionType {
-                id: "google_ads".into(),
+                id: "gads".into(),
                 name: Some("Google Ads".into())
             }
         );

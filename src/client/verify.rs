@@ -748,7 +748,7 @@ mod tests {
         assert!(e.message().contains("absent"), "{}", e.message());
         let wrong_type = VerifyExpectations {
             auth_link_id: Some("l1"),
-            expected_connection_type: Some("google_ads"),
+            expected_connection_type: Some("gads"),
             ..Default::default()
         };
         assert_fails(
@@ -845,7 +845,7 @@ mod tests {
         );
         let wrong_type = VerifyExpectations {
             expected_external_id: Some("u1"),
-            expected_connection_type: Some("google_ads"),
+            expected_connection_type: Some("gads"),
             ..Default::default()
         };
         assert_fails(

@@ -2,7 +2,7 @@
 export type RedirectResult = { "status": "success" } & RedirectSuccess | { "status": "error" } & RedirectError;
 export type RedirectSuccess = { 
 /**
- * The connection type, e.g. `google_ads`.
+ * The connection type, e.g. `gads`.
  */
 connectionType: string, 
 /**
@@ -57,7 +57,7 @@ export type Connection = {
  */
 id?: string, 
 /**
- * The connection type, e.g. `google_ads`.
+ * The connection type, e.g. `gads`.
  */
 type: string, 
 /**
@@ -142,7 +142,7 @@ expiresAt: number,
 warnings: Array<string>, };
 export type ConnectionType = { 
 /**
- * The type id to pass as `connection_type`, e.g. `google_ads`.
+ * The type id to pass as `connection_type`, e.g. `gads`.
  */
 id: string, 
 /**

@@ -84,7 +84,7 @@ const BUNDLERS = [
 ];
 
 // The values main.js must show (see consumer/bundler-app/main.js).
-const SUCCESS = { status: "success", connectionType: "google_ads", connectionId: "c_bundled_42", appParams: [] };
+const SUCCESS = { status: "success", connectionType: "gads", connectionId: "c_bundled_42", appParams: [] };
 const ERROR = { status: "error", connectionType: "meta_ads", externalId: "u_7", error: "access_denied", appParams: [] };
 
 let browser;

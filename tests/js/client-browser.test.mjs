@@ -108,7 +108,7 @@ test("an apiKey in a browser is refused without dangerouslyAllowBrowser", async 
     ),
   );
   assert.ok(types.ok, JSON.stringify(types.error));
-  assert.deepEqual(types.value.map((t) => t.id), ["google_ads", "ga4", "meta_ads"]);
+  assert.deepEqual(types.value.map((t) => t.id), ["gads", "ga4", "meta_ads"]);
 });
 
 test("proxy mode: no apiKey, a fetch that adds the Authorization header", async () => {
@@ -153,7 +153,7 @@ test("the whole flow through the consent page: create, pending, approve, verify,
         dangerouslyAllowBrowser: true,
         allowInsecureLocalhost: true,
       });
-      const link = await client.createAuthLink({ connectionType: "google_ads", redirectUrl, externalId: "browser_user" });
+      const link = await client.createAuthLink({ connectionType: "gads", redirectUrl, externalId: "browser_user" });
       return { link, status: await client.getAuthLinkStatus(link.id) };
     }),
   { redirectUrl });
@@ -181,7 +181,7 @@ test("the whole flow through the consent page: create, pending, approve, verify,
         authLinkId: linkId,
         redirectUrl,
         expectedExternalId: "browser_user",
-        expectedConnectionType: "google_ads",
+        expectedConnectionType: "gads",
       });
       const polls = [];
       const waited = await client.waitForAuthLink(linkId, { onPoll: (s) => polls.push(s.status) });
@@ -197,7 +197,7 @@ test("the whole flow through the consent page: create, pending, approve, verify,
   assert.equal(redirect.status, "success");
   assert.deepEqual(redirect.appParams, [["session", "s1"]]);
   assert.equal(connection.id, redirect.connectionId);
-  assert.equal(connection.type, "google_ads");
+  assert.equal(connection.type, "gads");
   assert.equal(connection.externalId, "browser_user");
   assert.equal(waited.status, "connected");
   assert.equal(waited.connectionId, connection.id);

@@ -205,12 +205,12 @@ test("waitForAuthLink polls a pending link until the user approves it, calling o
 
 test("deny: the error redirect rejects with connection_failed, the link stays pending, then approve works", async () => {
   const c = client();
-  const link = await c.createAuthLink({ connectionType: "google_ads", redirectUrl: REDIRECT_URL, externalId: "user_7" });
+  const link = await c.createAuthLink({ connectionType: "gads", redirectUrl: REDIRECT_URL, externalId: "user_7" });
   const denied = await decide(link.url, "deny");
   const params = new URL(denied).searchParams;
   assert.equal(params.get("status"), "error");
   assert.equal(params.get("error"), "The user denied access");
-  assert.equal(params.get("connection_type"), "google_ads");
+  assert.equal(params.get("connection_type"), "gads");
 
   const error = await rejectsWith(c.verifyRedirect(denied, { authLinkId: link.id }), "connection_failed");
   assert.match(error.message, /The user denied access/);
@@ -222,7 +222,7 @@ test("deny: the error redirect rejects with connection_failed, the link stays pe
   // The user tries again with the same link.
   const approved = await decide(link.url, "approve");
   const connection = await c.verifyRedirect(approved, { authLinkId: link.id });
-  assert.equal(connection.type, "google_ads");
+  assert.equal(connection.type, "gads");
   assert.equal(connection.externalId, "user_7");
   assert.equal((await c.getAuthLinkStatus(link.id)).status, "connected");
 });
@@ -298,7 +298,7 @@ test("forged: a wrong expectedExternalId or expectedConnectionType is rejected",
   for (const options of [
     { authLinkId: link.id, expectedExternalId: "user_99" },
     { expectedExternalId: "user_99" },
-    { authLinkId: link.id, expectedConnectionType: "google_ads" },
+    { authLinkId: link.id, expectedConnectionType: "gads" },
     { expectedExternalId: "user_42", expectedConnectionType: "meta_ads" },
   ]) {
     await rejectsWith(c.verifyRedirect(location, options), "verification_failed", JSON.stringify(options));
@@ -695,7 +695,7 @@ test("listConnections filters by externalId and type; getConnection by externalI
 
 test("listConnectionTypes", async () => {
   assert.deepEqual(await client().listConnectionTypes(), [
-    { id: "google_ads", name: "Google Ads" },
+    { id: "gads", name: "Google Ads" },
     { id: "ga4", name: "Google Analytics 4" },
     { id: "meta_ads", name: "Meta Ads" },
   ]);

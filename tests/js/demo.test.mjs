@@ -102,7 +102,7 @@ test("demo page (www/)", { timeout: 180_000 }, async (t) => {
       await parse.getByRole("button", { name: "Error redirect" }).click();
       await parseResult.getByText("error", { exact: true }).waitFor();
       await eventually(async () => {
-        assert.equal(await fact(parseResult, "Connection type"), "google_ads");
+        assert.equal(await fact(parseResult, "Connection type"), "gads");
         assert.equal(await fact(parseResult, "Message (for logs, not logic)"), "The user denied access");
       });
     });

@@ -61,7 +61,7 @@ test("vite build succeeds without warnings", () => {
 });
 
 test("the built app shows the connectionId of a success redirect", { timeout: 60_000 }, async () => {
-  const { page, status, text } = await load("session=s1&status=success&connection_type=google_ads&connection_id=c_vite_42");
+  const { page, status, text } = await load("session=s1&status=success&connection_type=gads&connection_id=c_vite_42");
   assert.equal(status, "success");
   assert.equal(text, "c_vite_42");
   assert.deepEqual(page.problems, []);

@@ -223,7 +223,7 @@ test("JSON API: coded errors, connection types passed through", async () => {
   const b = await browser();
   const types = await b.request("/api/connection-types");
   assert.equal(types.status, 200, types.text);
-  assert.deepEqual(types.json().connectionTypes.map((t) => t.id).sort(), ["ga4", "google_ads", "meta_ads"]);
+  assert.deepEqual(types.json().connectionTypes.map((t) => t.id).sort(), ["ga4", "gads", "meta_ads"]);
 
   assertJsonError(await b.request("/nope"), 404, "not_found");
   assertJsonError(await b.request("/"), 404, "not_found");
@@ -328,7 +328,7 @@ test("forged parameters with a valid state: error page, nothing stored, state ke
   const genuine = new URL(await decide(link.url, "approve"));
   for (const [name, value] of [
     ["connection_id", foreign],
-    ["connection_type", "google_ads"],
+    ["connection_type", "gads"],
     ["external_id", "demo_00000000000000000000000000000000"],
   ]) {
     const edited = new URL(genuine);
@@ -350,7 +350,7 @@ test("forged parameters with a valid state: error page, nothing stored, state ke
 test("another session's callback: error page, nothing stored; the owner still completes", async () => {
   const owner = await browser();
   const other = await browser();
-  const link = await owner.connect("google_ads");
+  const link = await owner.connect("gads");
   const location = await decide(link.url, "approve");
   const connectionId = new URL(location).searchParams.get("connection_id");
 
@@ -363,7 +363,7 @@ test("another session's callback: error page, nothing stored; the owner still co
 
   const callback = await owner.request(location);
   assert.equal(callback.status, 303, callback.text);
-  assert.equal(callback.headers.get("location"), appPage({ status: "success", connection_type: "google_ads", connection_id: connectionId }));
+  assert.equal(callback.headers.get("location"), appPage({ status: "success", connection_type: "gads", connection_id: connectionId }));
 });
 
 test("replay of a used callback: error page", async () => {

@@ -84,12 +84,12 @@ test("wrangler dev runs the Worker in workerd: success JSON and 400 with a code"
     return { status: response.status, body: await response.json() };
   };
 
-  const success = await get("session=s1&status=success&connection_type=google_ads&connection_id=c_worker_1&external_id=u_42");
+  const success = await get("session=s1&status=success&connection_type=gads&connection_id=c_worker_1&external_id=u_42");
   assert.deepEqual(success, {
     status: 200,
     body: {
       status: "success",
-      connectionType: "google_ads",
+      connectionType: "gads",
       connectionId: "c_worker_1",
       externalId: "u_42",
       appParams: [["session", "s1"]],

@@ -11,7 +11,7 @@ const EXAMPLES = {
   },
   error: {
     url:
-      "https://example.com/cb?session_id=abc&status=error&connection_type=google_ads" +
+      "https://example.com/cb?session_id=abc&status=error&connection_type=gads" +
       "&external_id=user_42&error=The%20user%20denied%20access",
     original: "",
   },

@@ -181,7 +181,7 @@ new MarkifactClient({ headers: { "x-retries": 3 } });
 
 async function connectFlow(c: MarkifactClient): Promise<string> {
   const params: CreateAuthLinkParams = {
-    connectionType: "google_ads",
+    connectionType: "gads",
     redirectUrl: "https://app.example/cb",
     externalId: "user_42",
     isPrivate: false,
@@ -224,13 +224,13 @@ async function connectFlow(c: MarkifactClient): Promise<string> {
   const final = await c.waitForAuthLink(link.id, waitOptions);
   if (final.status !== "connected") return final.status;
 
-  const verifyOptions: VerifyRedirectOptions = { authLinkId: link.id, expectedConnectionType: "google_ads" };
+  const verifyOptions: VerifyRedirectOptions = { authLinkId: link.id, expectedConnectionType: "gads" };
   const connection = await c.verifyRedirect("https://app.example/cb?status=success", verifyOptions);
   assertType<Equals<typeof connection, Connection>>();
   assertType<Equals<Connection["createdAt"], number | undefined>>();
   const byExternalId = await c.getConnection("user_42", { lookupBy: "externalId" });
   assertType<Equals<typeof byExternalId, Connection[]>>();
-  const listed: Connection[] = await c.listConnections({ externalId: "user_42", type: "google_ads" });
+  const listed: Connection[] = await c.listConnections({ externalId: "user_42", type: "gads" });
   const types: ConnectionType[] = await c.listConnectionTypes();
   const deleted: Connection = await c.deleteConnection(connection.id ?? "");
   use(listed, types, deleted);

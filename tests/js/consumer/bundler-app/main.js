@@ -20,7 +20,7 @@ function attempt(fn) {
   }
 }
 
-const SUCCESS = "https://app.example.com/cb?status=success&connection_type=google_ads&connection_id=c_bundled_42";
+const SUCCESS = "https://app.example.com/cb?status=success&connection_type=gads&connection_id=c_bundled_42";
 const ERROR = "https://app.example.com/cb?status=error&connection_type=meta_ads&external_id=u_7&error=access_denied";
 
 const results = {

@@ -87,10 +87,10 @@ async function rejects(promise, code, what, expected) {
 }
 
 const REDIRECT = "https://app.example.com/oauth/callback?session=abc";
-const SUCCESS = `${REDIRECT}&status=success&connection_type=google_ads&connection_id=conn_123&external_id=user_42`;
+const SUCCESS = `${REDIRECT}&status=success&connection_type=gads&connection_id=conn_123&external_id=user_42`;
 const SUCCESS_RESULT = {
   status: "success",
-  connectionType: "google_ads",
+  connectionType: "gads",
   connectionId: "conn_123",
   externalId: "user_42",
   appParams: [["session", "abc"]],
@@ -191,7 +191,7 @@ async function client(base, suffix) {
     same(
       types,
       [
-        { id: "google_ads", name: "Google Ads" },
+        { id: "gads", name: "Google Ads" },
         { id: "ga4", name: "Google Analytics 4" },
         { id: "meta_ads", name: "Meta Ads" },
       ],

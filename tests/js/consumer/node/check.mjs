@@ -56,10 +56,10 @@ function expectCode(fn, code, what, rule) {
   return error;
 }
 
-const SUCCESS = "https://app.example/cb?session=abc&status=success&connection_type=google_ads&connection_id=c_1";
+const SUCCESS = "https://app.example/cb?session=abc&status=success&connection_type=gads&connection_id=c_1";
 const SUCCESS_RESULT = {
   status: "success",
-  connectionType: "google_ads",
+  connectionType: "gads",
   connectionId: "c_1",
   appParams: [["session", "abc"]],
 };

@@ -8,7 +8,14 @@ import { wasmModules } from "./glue.js";
 
 wasmModules(
   () => parserWasm,
-  () => initSync({ module: mainWasm }),
+  () => initSync({ module: thisRealm(mainWasm) }),
 );
+
+// Next.js's edge runtime hands over modules compiled in another realm, which wasm-bindgen's
+// `instanceof WebAssembly.Module` test refuses (it then tries to compile them as bytes); the
+// engine instantiates them all the same, so give them this realm's prototype.
+function thisRealm(module) {
+  return module instanceof WebAssembly.Module ? module : Object.setPrototypeOf(module, WebAssembly.Module.prototype);
+}
 
 export * from "./api.js";

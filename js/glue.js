@@ -61,10 +61,12 @@ function load(file, make) {
     return make();
   } catch (cause) {
     if (cause instanceof MarkifactError) throw cause;
-    throw new MarkifactError(
-      "wasm_unavailable",
-      `markifact-connect could not compile or instantiate ${file}: ${cause}. Under a Content-Security-Policy, script-src needs 'wasm-unsafe-eval'.`,
-    );
+    // What each engine says when a Content-Security-Policy refuses wasm: name the fix.
+    const policy = /eval|CSP|Content.Security/i.test(String(cause))
+      ? " The page's Content-Security-Policy refuses WebAssembly: its script-src needs 'wasm-unsafe-eval'."
+      : "";
+    const reason = String(cause).replace(/\.?\s*$/, ".");
+    throw new MarkifactError("wasm_unavailable", `markifact-connect could not compile or instantiate ${file}: ${reason}${policy}`);
   }
 }
 

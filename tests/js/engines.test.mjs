@@ -218,6 +218,13 @@ for (const engine of ONLY) {
           wasmViolations.length > 0 || failures.some((f) => /CompileError|wasm|WebAssembly/i.test(f)),
           `not a wasm/CSP failure: ${failures.join("\n")}`,
         );
+        // The package's coded error, naming the module and the fix, whatever the engine's words.
+        assert.ok(
+          failures.some((f) =>
+            /MarkifactError: markifact-connect could not compile or instantiate markifact_connect_(parser|bg)\.wasm: .*script-src needs 'wasm-unsafe-eval'/s.test(f),
+          ),
+          `no wasm_unavailable naming the module and 'wasm-unsafe-eval': ${failures.join("\n")}`,
+        );
       } finally {
         await page.close();
       }

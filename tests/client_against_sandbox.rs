@@ -267,3 +267,62 @@ fn a_get_recovers_from_one_503() {
     let failure = Failure::from_error(&e).unwrap();
     assert_eq!(policy.next_delay(0, post.method, &failure, 0.5), None);
 }
+
+#[test]
+fn the_redirect_url_limit_is_the_same_on_both_sides() {
+    // 2048 bytes once normalised (each `"` is sent as `%22`), then one more: the client sends the
+    // first (normalised) and refuses the second before any request; the sandbox, sent the raw
+    // second by another client, refuses it with a 422 too.
+    let env = Env::new();
+    let at_limit = format!("https://app.example.com/cb{}", "\"".repeat(674));
+    let over = format!("https://app.example.com/cbx{}", "\"".repeat(674));
+    let body = |redirect_url: &str| CreateAuthLinkRequest {
+        connection_type: "ga4".into(),
+        redirect_url: Some(redirect_url.into()),
+        external_id: Some("team 7".into()),
+        is_private: None,
+    };
+
+    let req = request::create_auth_link(&body(&at_limit), RedirectUrlOptions::default()).unwrap();
+    let link = response::create_auth_link(&env.execute(&req).view()).unwrap();
+    let sent = at_limit.replace('"', "%22");
+    assert_eq!(sent.len(), 2048);
+    // A denial comes back to exactly that URL, its values percent-encoded (`%20` for a space).
+    let location = env.decide(&link, false);
+    assert_eq!(
+        location,
+        format!("{sent}?status=error&connection_type=ga4&external_id=team%207&error=The%20user%20denied%20access")
+    );
+    let RedirectResult::Error(error) = parse_redirect(
+        &location,
+        ParseOptions {
+            redirect_url: Some(&at_limit),
+        },
+    )
+    .unwrap() else {
+        panic!("an error redirect: {location}");
+    };
+    assert_eq!(error.error, "The user denied access");
+    assert_eq!(error.external_id.as_deref(), Some("team 7"));
+
+    let e = request::create_auth_link(&body(&over), RedirectUrlOptions::default()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidRedirectUrl);
+    assert_eq!(e.rule(), Some(markifact_connect::Rule::TooLong));
+    let raw = send(
+        env.sandbox.addr(),
+        "POST",
+        "/v1/connections/auth-link",
+        &[
+            ("authorization", "Bearer sk_sandbox".to_owned()),
+            ("content-type", "application/json".to_owned()),
+        ],
+        Some(&serde_json::json!({"connection_type": "ga4", "redirect_url": over}).to_string()),
+    );
+    let e = response::create_auth_link(&raw.view()).unwrap_err();
+    assert_eq!((e.code(), e.status()), (ErrorCode::HttpError, Some(422)));
+    let detail = e.detail().unwrap();
+    assert!(
+        detail.starts_with("body.redirect_url: ") && detail.contains("2049 bytes once normalised"),
+        "{detail}"
+    );
+}

@@ -188,6 +188,11 @@ impl App {
     }
 
     pub fn handle(&self, request: &Request) -> Outcome {
+        if request.is_control() {
+            // No CORS headers at all on the controls: a page open in the developer's browser
+            // must not be able to read them, nor pass the preflight a JSON POST needs.
+            return Outcome::Respond(self.control(request).without_cors());
+        }
         if request.method == "OPTIONS" {
             return Outcome::Respond(preflight(request));
         }
@@ -207,7 +212,6 @@ impl App {
         match segments.first() {
             Some(&"v1") => self.api(request, &segments),
             Some(&"connect") => Outcome::Respond(self.connect(request, &segments)),
-            Some(&"_sandbox") => Outcome::Respond(self.control(request, &segments)),
             _ => Outcome::Respond(not_found()),
         }
     }
@@ -585,9 +589,42 @@ impl App {
 
     // ---- /_sandbox ---------------------------------------------------------------------------
 
-    fn control(&self, request: &Request, segments: &[&str]) -> Response {
+    /// The `/_sandbox` controls. Their POSTs take `Content-Type: application/json` only: every
+    /// other type (or none) is what a page on another origin can send without a CORS preflight
+    /// (text/plain, an HTML form), and the preflight a JSON POST needs is refused here (`OPTIONS`
+    /// is a 405, and no control answer carries CORS headers).
+    fn control(&self, request: &Request) -> Response {
+        let Some(segments) = request
+            .path()
+            .split('/')
+            .skip(1)
+            .map(decode_path_segment)
+            .collect::<Option<Vec<String>>>()
+        else {
+            let mut response =
+                Response::detail(400, "the path is not valid UTF-8 once percent-decoded");
+            response.close = true;
+            return response;
+        };
+        let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let method = request.method.as_str();
-        match (segments, method) {
+        let known = matches!(
+            segments.as_slice(),
+            ["_sandbox", "health" | "clock" | "faults" | "reset"]
+        );
+        let takes_post = known && control_methods(segments[1]).contains("POST");
+        if takes_post && method == "POST" && !is_json(request.header("content-type")) {
+            return unsupported_media_type(request);
+        }
+        if known && method == "OPTIONS" {
+            return Response::detail(
+                405,
+                "The /_sandbox controls answer no CORS preflight: they are for scripts and tests, \
+                 not for web pages",
+            )
+            .with_header("allow", control_methods(segments[1]));
+        }
+        match (segments.as_slice(), method) {
             (["_sandbox", "health"], "GET") => Response::json(200, &json!({ "ok": true })),
             (["_sandbox", "clock"], "GET") => Response::json(200, &json!({ "now": self.now() })),
             (["_sandbox", "clock"], "POST") => self.advance_clock_request(&request.body),
@@ -600,9 +637,7 @@ impl App {
                 self.reset();
                 Response::json(200, &json!({ "reset": true, "now": self.now() }))
             }
-            (["_sandbox", "health"], _) => method_not_allowed("GET"),
-            (["_sandbox", "clock" | "faults"], _) => method_not_allowed("GET, POST"),
-            (["_sandbox", "reset"], _) => method_not_allowed("POST"),
+            (["_sandbox", control], _) if known => method_not_allowed(control_methods(control)),
             _ => not_found(),
         }
     }
@@ -675,6 +710,44 @@ impl App {
     pub fn reset(&self) {
         self.state().reset();
     }
+}
+
+/// The methods a `/_sandbox/<control>` answers.
+fn control_methods(control: &str) -> &'static str {
+    match control {
+        "health" => "GET",
+        "reset" => "POST",
+        _ => "GET, POST",
+    }
+}
+
+/// Whether a `Content-Type` is `application/json` (any case, any parameters).
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type.is_some_and(|value| {
+        value
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .eq_ignore_ascii_case("application/json")
+    })
+}
+
+/// The `415` of a control POST without `Content-Type: application/json`.
+fn unsupported_media_type(request: &Request) -> Response {
+    let got = request
+        .header("content-type")
+        .map_or_else(|| "none".to_owned(), |t| format!("{t:?}"));
+    Response::detail(
+        415,
+        &format!(
+            "POST {} needs Content-Type: application/json (got {got}). The sandbox controls refuse \
+             every other type so that a web page cannot call them (a page can send text/plain or a \
+             form to any origin without asking)",
+            request.path()
+        ),
+    )
+    .with_header("accept-post", "application/json")
 }
 
 fn string_type(loc: &[&str]) -> FieldError {

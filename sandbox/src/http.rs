@@ -54,6 +54,11 @@ impl Request {
             .map_or(self.target.as_str(), |(p, _)| p)
     }
 
+    /// Whether the request is for the `/_sandbox` controls (see [`is_control_target`]).
+    pub fn is_control(&self) -> bool {
+        is_control_target(&self.target)
+    }
+
     /// The query part of the target (after `?`), still encoded.
     pub fn query(&self) -> &str {
         self.target.split_once('?').map_or("", |(_, q)| q)
@@ -97,6 +102,23 @@ pub(crate) enum ReadError {
     Timeout,
     /// A malformed or oversized request: answer this status and close.
     Bad(u16, String),
+}
+
+/// A [`ReadError`], and whether the request it cut short was addressed to the `/_sandbox`
+/// controls (known once its request line was read), whose answers carry no CORS headers.
+#[derive(Debug)]
+pub(crate) struct ReadFailure {
+    pub error: ReadError,
+    pub control: bool,
+}
+
+impl From<ReadError> for ReadFailure {
+    fn from(error: ReadError) -> Self {
+        ReadFailure {
+            error,
+            control: false,
+        }
+    }
 }
 
 fn bad(status: u16, message: impl Into<String>) -> ReadError {
@@ -191,11 +213,11 @@ pub(crate) fn read_request(
     reader: &mut Reader,
     writer: &mut TcpStream,
     limits: &Limits,
-) -> Result<Request, ReadError> {
+) -> Result<Request, ReadFailure> {
     // Wait (up to the idle timeout) for the first byte of a request.
     reader.get_mut().set_timeout(limits.idle_timeout);
     match reader.fill_buf() {
-        Ok([]) | Err(_) => return Err(ReadError::Closed),
+        Ok([]) | Err(_) => return Err(ReadError::Closed.into()),
         Ok(_) => {}
     }
     reader.get_mut().set_timeout(limits.request_timeout);
@@ -216,7 +238,26 @@ pub(crate) fn read_request(
         }
     };
     let (method, target, minor_version) = parse_request_line(&request_line)?;
+    let control = is_control_target(&target);
+    let request = Request {
+        method,
+        target,
+        minor_version,
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    read_headers_and_body(reader, writer, limits, head_budget, request)
+        .map_err(|error| ReadFailure { error, control })
+}
 
+/// The rest of a request once its request line is read.
+fn read_headers_and_body(
+    reader: &mut Reader,
+    writer: &mut TcpStream,
+    limits: &Limits,
+    mut head_budget: usize,
+    mut request: Request,
+) -> Result<Request, ReadError> {
     let mut headers = Vec::new();
     loop {
         let line = read_line(
@@ -232,15 +273,8 @@ pub(crate) fn read_request(
         }
         headers.push(parse_header(&line)?);
     }
-
-    let mut request = Request {
-        method,
-        target,
-        minor_version,
-        headers,
-        body: Vec::new(),
-    };
-    if minor_version == 1 && request.header("host").is_none() {
+    request.headers = headers;
+    if request.minor_version == 1 && request.header("host").is_none() {
         return Err(bad(400, "an HTTP/1.1 request needs a Host header"));
     }
     request.body = read_body(reader, writer, &request, limits)?;
@@ -436,6 +470,8 @@ pub(crate) struct Response {
     pub body: Vec<u8>,
     /// Close the connection after this response.
     pub close: bool,
+    /// Add the CORS headers (every response but the `/_sandbox` controls').
+    pub cors: bool,
 }
 
 impl Response {
@@ -445,6 +481,7 @@ impl Response {
             headers: vec![("content-type", content_type.to_owned())],
             body: body.into(),
             close: false,
+            cors: true,
         }
     }
 
@@ -481,7 +518,15 @@ impl Response {
             headers: Vec::new(),
             body: Vec::new(),
             close: false,
+            cors: true,
         }
+    }
+
+    /// Leaves the CORS headers out, so a page on another origin can neither read this response
+    /// nor pass a preflight with it.
+    pub fn without_cors(mut self) -> Self {
+        self.cors = false;
+        self
     }
 
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -528,8 +573,8 @@ pub(crate) fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
-/// Headers every response carries so a page on another origin can read it. The real API's CORS
-/// policy is unknown; this is the sandbox's (see the crate docs).
+/// Headers every response but the `/_sandbox` controls' carries so a page on another origin can
+/// read it. The real API's CORS policy is unknown; this is the sandbox's (see the crate docs).
 const CORS_HEADERS: &str =
     "access-control-allow-origin: *\r\naccess-control-expose-headers: retry-after\r\n";
 
@@ -552,7 +597,9 @@ pub(crate) fn write_response(
         head.push_str(value);
         head.push_str("\r\n");
     }
-    head.push_str(CORS_HEADERS);
+    if response.cors {
+        head.push_str(CORS_HEADERS);
+    }
     if response.status != 204 && response.status != 304 {
         head.push_str(&format!("content-length: {}\r\n", response.body.len()));
     }
@@ -567,6 +614,16 @@ pub(crate) fn write_response(
     }
     out.write_all(&bytes)?;
     out.flush()
+}
+
+/// Whether a request target names the `/_sandbox` controls: its first path segment is
+/// `_sandbox` once percent-decoded (`/%5Fsandbox/reset` too), whatever follows.
+pub(crate) fn is_control_target(target: &str) -> bool {
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
+    path.split('/')
+        .nth(1)
+        .and_then(decode_path_segment)
+        .is_some_and(|first| first == "_sandbox")
 }
 
 /// Percent-decodes one path segment (no `+` rule: that is for query strings only).
@@ -602,6 +659,30 @@ mod tests {
         assert_eq!(decode_path_segment("%4").as_deref(), Some("%4"));
         assert_eq!(decode_path_segment("%zz%41").as_deref(), Some("%zzA"));
         assert_eq!(decode_path_segment("%FF"), None);
+    }
+
+    #[test]
+    fn control_targets() {
+        for target in [
+            "/_sandbox",
+            "/_sandbox/",
+            "/_sandbox/reset",
+            "/_sandbox/reset?x=1",
+            "/%5Fsandbox/faults",
+            "/%5fsandbox/%FF",
+        ] {
+            assert!(is_control_target(target), "{target}");
+        }
+        for target in [
+            "/",
+            "*",
+            "/v1/_sandbox",
+            "/_sandboxes",
+            "/_Sandbox",
+            "/?/_sandbox",
+        ] {
+            assert!(!is_control_target(target), "{target}");
+        }
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub(crate) const COLLISION_PREFIX: &str = "markifact_";
 ///
 /// The project's rules: an absolute `https:` URL (or, with `allow_insecure_localhost`, `http:` on
 /// `localhost`, `127.0.0.1` or `[::1]`), no userinfo, no fragment, no whitespace or control
-/// characters, at most 2048 bytes.
+/// characters, at most 2048 bytes as given and once normalised (percent-encoding can triple a
+/// character's bytes: `"` is sent as `%22`). The checks run in the client's order
+/// (`markifact_connect::validate_redirect_url`), so the two refuse the same inputs.
 pub(crate) fn check_redirect_url(
     input: &str,
     allow_insecure_localhost: bool,
@@ -48,7 +50,15 @@ pub(crate) fn check_redirect_url(
     if url.fragment().is_some() {
         return Err("redirect_url must not contain a #fragment".into());
     }
-    Ok(url.into())
+    // The limit holds for what Markifact stores and redirects to, the normalised URL.
+    let normalised: String = url.into();
+    if normalised.len() > MAX_REDIRECT_URL_BYTES {
+        return Err(format!(
+            "redirect_url must be at most {MAX_REDIRECT_URL_BYTES} bytes; it is {} bytes once normalised (percent-encoded)",
+            normalised.len()
+        ));
+    }
+    Ok(normalised)
 }
 
 /// `https://@host/` parses with an empty username; the raw text still shows the `@`.
@@ -84,8 +94,9 @@ pub(crate) fn check_external_id(input: &str) -> Result<(), (&'static str, String
 /// Appends Markifact's parameters to the app's (already checked) redirect URL.
 ///
 /// Every parameter already on the URL is kept byte for byte; each of Markifact's is appended in
-/// the given order, form-urlencoded, under its own name, or under `markifact_<name>` when the
-/// app's URL already carries `<name>` (compared after decoding, as a reader would).
+/// the given order, percent-encoded (see [`encode`]), under its own name, or under
+/// `markifact_<name>` when the app's URL already carries `<name>` (compared after decoding, as a
+/// reader would).
 pub(crate) fn redirect_with(redirect_url: &str, params: &[(&str, &str)]) -> String {
     let Ok(mut url) = Url::parse(redirect_url) else {
         // Unreachable for a checked URL; fail safe without the app's URL.
@@ -100,12 +111,22 @@ pub(crate) fn redirect_with(redirect_url: &str, params: &[(&str, &str)]) -> Stri
         if taken.iter().any(|k| k == name) {
             query.push_str(COLLISION_PREFIX);
         }
-        query.extend(form_urlencoded::byte_serialize(name.as_bytes()));
+        query.push_str(&encode(name));
         query.push('=');
-        query.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+        query.push_str(&encode(value));
     }
     url.set_query(Some(&query));
     url.into()
+}
+
+/// Percent-encodes a parameter name or value as the documents' example does
+/// (`error=Authorization%20failed`): everything but ASCII letters, digits and `*-._` is escaped,
+/// and a space is `%20`, not the form encoding's `+` (readers accept both).
+fn encode(text: &str) -> String {
+    // The form encoding escapes a literal `+` as `%2B`, so every `+` it writes is a space.
+    form_urlencoded::byte_serialize(text.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 #[cfg(test)]
@@ -137,6 +158,16 @@ mod tests {
         }
         let long = format!("https://example.com/{}", "a".repeat(2048));
         assert!(check_redirect_url(&long, false).is_err());
+        // 696 bytes as given, 2048 once `"` is `%22`; one more byte is over.
+        let at_limit = format!("https://example.com/{}", "\"".repeat(676));
+        assert_eq!(
+            check_redirect_url(&at_limit, false).map(|u| u.len()),
+            Ok(2048)
+        );
+        let over = format!("https://example.com/a{}", "\"".repeat(676));
+        assert!(check_redirect_url(&over, false)
+            .unwrap_err()
+            .contains("2049 bytes once normalised"));
         for local in [
             "http://localhost:3000/cb",
             "http://127.0.0.1/cb",
@@ -172,7 +203,17 @@ mod tests {
                 "https://example.com/",
                 &[("status", "error"), ("error", "a b&c")]
             ),
-            "https://example.com/?status=error&error=a+b%26c"
+            "https://example.com/?status=error&error=a%20b%26c"
+        );
+        assert_eq!(
+            redirect_with(
+                "https://example.com/",
+                &[
+                    ("error", "Authorization failed"),
+                    ("external_id", "1+1 = 2")
+                ]
+            ),
+            "https://example.com/?error=Authorization%20failed&external_id=1%2B1%20%3D%202"
         );
         assert_eq!(
             redirect_with("https://example.com/?", &[("status", "x")]),

@@ -10,7 +10,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::app::{App, Outcome};
-use crate::http::{read_request, write_response, DeadlineReader, Limits, ReadError, Response};
+use crate::http::{
+    read_request, write_response, DeadlineReader, Limits, ReadError, ReadFailure, Response,
+};
 
 /// At most this many connections are served at once; more get a 503 and are closed.
 pub(crate) const MAX_CONNECTIONS: usize = 256;
@@ -136,25 +138,16 @@ fn serve(shared: &Shared, stream: TcpStream) {
     loop {
         let request = match read_request(&mut reader, &mut writer, &shared.limits) {
             Ok(request) => request,
-            Err(ReadError::Closed) => return,
-            Err(ReadError::Timeout) => {
-                let response = Response::detail(408, "The request did not arrive in time");
-                log(shared, "-", "-", response.status);
-                let _ = write_response(&mut writer, &response, None, false);
-                linger(&writer, reader);
-                return;
-            }
-            Err(ReadError::Bad(status, message)) => {
-                let response = Response::detail(status, &message);
-                log(shared, "-", "(malformed request)", status);
-                let _ = write_response(&mut writer, &response, None, false);
-                linger(&writer, reader);
+            Err(failure) => {
+                answer_failure(shared, &mut writer, reader, failure);
                 return;
             }
         };
         let outcome = catch_unwind(AssertUnwindSafe(|| shared.app.handle(&request)))
             .unwrap_or_else(|_| {
-                Outcome::Respond(Response::detail(500, "Internal error in the sandbox"))
+                let mut response = Response::detail(500, "Internal error in the sandbox");
+                response.cors = !request.is_control();
+                Outcome::Respond(response)
             });
         let response = match outcome {
             Outcome::Reset => {
@@ -188,6 +181,32 @@ fn serve(shared: &Shared, stream: TcpStream) {
             return;
         }
     }
+}
+
+/// Answers a request that could not be read (408 or the error's status), then closes; a
+/// connection that closed or failed gets nothing.
+fn answer_failure(
+    shared: &Shared,
+    writer: &mut TcpStream,
+    reader: BufReader<DeadlineReader>,
+    failure: ReadFailure,
+) {
+    let (mut response, what) = match failure.error {
+        ReadError::Closed => return,
+        ReadError::Timeout => (
+            Response::detail(408, "The request did not arrive in time"),
+            "-",
+        ),
+        ReadError::Bad(status, message) => {
+            (Response::detail(status, &message), "(malformed request)")
+        }
+    };
+    if failure.control {
+        response = response.without_cors();
+    }
+    log(shared, "-", what, response.status);
+    let _ = write_response(writer, &response, None, false);
+    linger(writer, reader);
 }
 
 /// Writes the head and half of the body, waits, then the rest, or (`reset`) stops there.

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use markifact_connect::models::{
     AuthLinkState, AuthLinkStatus, Connection, CreateAuthLinkResponse,
 };
-use markifact_connect::{parse_redirect, ParseOptions, RedirectResult};
+use markifact_connect::{
+    parse_redirect, validate_redirect_url, ParseOptions, RedirectResult, RedirectUrlOptions, Rule,
+};
 use markifact_sandbox::{Config, Sandbox, LINK_LIFETIME_MS};
 use serde_json::{json, Value};
 
@@ -276,10 +278,35 @@ fn types_lists_objects_with_a_type() {
         .map(|t| t["type"].as_str().expect("a type id"))
         .collect();
     assert_eq!(types, ["gads", "ga4", "meta_ads"]);
-    assert_eq!(
-        value[0],
-        json!({"type": "gads", "name": "Google Ads"})
-    );
+    assert_eq!(value[0], json!({"type": "gads", "name": "Google Ads"}));
+
+    // Link creation accepts exactly the listed ids, the documents' ga4, gads and meta_ads, as
+    // written: no old spelling, no other case, no padding.
+    for listed in types {
+        create_link(&sandbox, KEY, json!({"connection_type": listed}));
+    }
+    for refused in [
+        "google_ads",
+        "google_analytics",
+        "facebook_ads",
+        "meta",
+        "GA4",
+        "Gads",
+        "ga4 ",
+        " meta_ads",
+        "",
+    ] {
+        let reply = post_json(
+            &sandbox,
+            "/v1/connections/auth-link",
+            Some(KEY),
+            &json!({"connection_type": refused}),
+        );
+        assert_eq!(reply.status, 422, "{refused:?}");
+        let detail = &reply.json()["detail"][0];
+        assert_eq!(detail["type"], "enum", "{refused:?}");
+        assert_eq!(detail["loc"], json!(["body", "connection_type"]));
+    }
 }
 
 #[test]
@@ -525,6 +552,90 @@ fn allow_insecure_localhost_accepts_loopback_http_redirects_only() {
     assert_eq!(reply.status, 422);
 }
 
+/// Redirect URLs around the 2048-byte limit, raw and once normalised (WHATWG serialisation), each
+/// with its raw length and the length it normalises to.
+fn redirect_urls_near_the_limit() -> Vec<(String, usize, usize)> {
+    let base = "https://example.com/"; // 20 bytes, already normalised
+    let ascii = |n: usize| format!("{base}{}", "a".repeat(n - base.len()));
+    let mut urls = vec![
+        // `"` (1 byte) percent-encodes to `%22` (3 bytes) in a path: 2018 bytes sent as 6014.
+        format!("{base}{}", "\"".repeat(1998)),
+        // Exactly at the limit once normalised (20 + 3 x 676 = 2048), then one byte over.
+        format!("{base}{}", "\"".repeat(676)),
+        format!("{base}a{}", "\"".repeat(676)),
+        // `é` (2 bytes) encodes to `%C3%A9` (6 bytes); in the query, `'` and `<` encode too.
+        format!("{base}{}", "é".repeat(338)),
+        format!("{base}a{}", "é".repeat(338)),
+        format!("{base}cb?q={}x", "<".repeat(674)),
+        format!("{base}cb?q={}xy", "'".repeat(674)),
+        // Plain ASCII: the raw length is the normalised one.
+        ascii(2048),
+        ascii(2049),
+        // Shrinks when normalised: over the limit raw (refused before parsing, by both), and under.
+        format!("HTTPS://EXAMPLE.COM:443/{}", "a".repeat(2049 - 24)),
+        format!("HTTPS://EXAMPLE.COM:443/x/../{}", "a".repeat(2048 - 29)),
+    ];
+    urls.push(urls[0].replace('"', "%22"));
+    urls.into_iter()
+        .map(|url| {
+            let normalised = url::Url::parse(&url).unwrap().to_string().len();
+            let raw = url.len();
+            (url, raw, normalised)
+        })
+        .collect()
+}
+
+#[test]
+fn redirect_url_limit_counts_the_normalised_url_like_the_client() {
+    let sandbox = start();
+    let urls = redirect_urls_near_the_limit();
+    // The inputs do what they are meant to: the first is short raw and long once sent.
+    assert_eq!((urls[0].1, urls[0].2), (2018, 6014));
+    let mut accepted = 0;
+    for (url, raw, normalised) in &urls {
+        let context = format!("raw {raw} B, normalised {normalised} B: {url:.60}…");
+        let client = validate_redirect_url(url, RedirectUrlOptions::default());
+        let reply = post_json(
+            &sandbox,
+            "/v1/connections/auth-link",
+            Some(KEY),
+            &json!({"connection_type": "ga4", "redirect_url": url}),
+        );
+        // The rule: at most 2048 bytes raw AND once normalised.
+        let within = *raw <= 2048 && *normalised <= 2048;
+        assert_eq!(client.is_ok(), within, "the client, {context}");
+        if within {
+            accepted += 1;
+            assert_eq!(reply.status, 200, "{context}: {}", reply.text());
+            let link: CreateAuthLinkResponse = serde_json::from_value(reply.json()).unwrap();
+            // The sandbox stored the same normalised URL the client would send.
+            let location = decide(&sandbox, &link.id, "deny").location().to_owned();
+            let sent = client.unwrap();
+            assert_eq!(sent.len(), *normalised, "{context}");
+            assert!(
+                location.starts_with(&format!("{sent}?"))
+                    || location.starts_with(&format!("{sent}&")),
+                "{context}: {location:.80}"
+            );
+        } else {
+            assert_eq!(client.unwrap_err().rule(), Some(Rule::TooLong), "{context}");
+            assert_eq!(reply.status, 422, "the sandbox, {context}");
+            let body = reply.json();
+            let detail = body["detail"].as_array().unwrap();
+            assert_eq!(detail.len(), 1, "{body}");
+            assert_eq!(detail[0]["loc"], json!(["body", "redirect_url"]));
+            assert_eq!(detail[0]["type"], "value_error");
+            let msg = detail[0]["msg"].as_str().unwrap();
+            assert!(msg.contains("2048 bytes"), "{msg}");
+            if *raw <= 2048 {
+                assert!(msg.contains("once normalised"), "{msg}");
+                assert!(msg.contains(&normalised.to_string()), "{msg}");
+            }
+        }
+    }
+    assert_eq!(accepted, 5, "a mix of accepted and refused URLs");
+}
+
 #[test]
 fn approve_redirects_with_the_collision_rule_and_connects_once() {
     let sandbox = start();
@@ -618,10 +729,15 @@ fn deny_redirects_with_an_error_and_leaves_the_link_pending() {
             ("markifact_error", "The user denied access"),
         ])
     );
+    // Values are percent-encoded as in the documents' example (`error=Authorization%20failed`):
+    // a space is `%20`, not `+`.
     assert!(
-        location.ends_with("&markifact_error=The+user+denied+access"),
+        location.ends_with(
+            "&markifact_external_id=team%207%2F%C3%BC%26x%3Dy&markifact_error=The%20user%20denied%20access"
+        ),
         "{location}"
     );
+    assert!(!location.contains('+'), "{location}");
     let RedirectResult::Error(error) = parse_redirect(
         &location,
         ParseOptions {
@@ -1350,7 +1466,13 @@ fn sandbox_reset_clears_everything() {
     );
     let before = sandbox.now_ms();
 
-    let reply = request(&sandbox, "POST", "/_sandbox/reset", &[], Some(b""));
+    let reply = request(
+        &sandbox,
+        "POST",
+        "/_sandbox/reset",
+        &[("Content-Type", "application/json")],
+        Some(b""),
+    );
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json()["reset"], true);
     assert!(
@@ -1418,6 +1540,219 @@ fn cors_preflight_and_headers() {
             Some("retry-after")
         );
     }
+}
+
+/// Asserts a response carries no `Access-Control-*` header (so a page on another origin can
+/// neither read it nor pass a preflight with it).
+fn assert_no_cors(reply: &Reply, context: &str) {
+    let cors: Vec<_> = reply
+        .headers
+        .iter()
+        .filter(|(name, _)| name.starts_with("access-control-"))
+        .collect();
+    assert!(cors.is_empty(), "{context}: {cors:?}");
+}
+
+#[test]
+fn sandbox_controls_refuse_what_a_web_page_can_send() {
+    let sandbox = start();
+    let link = create_link(&sandbox, KEY, json!({"connection_type": "ga4"}));
+    let origin = ("Origin", "https://evil.example");
+    let now = |sandbox: &Sandbox| {
+        request(sandbox, "GET", "/_sandbox/clock", &[], None).json()["now"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = now(&sandbox);
+
+    // What a cross-origin page can send without a preflight (a CORS "simple request", or an HTML
+    // form): text/plain, form-urlencoded or multipart bodies, or no Content-Type at all. Each is a
+    // 415 that changes nothing, and its answer is unreadable to the page.
+    let bodies = [
+        ("/_sandbox/reset", "{}"),
+        (
+            "/_sandbox/faults",
+            r#"{"faults":[{"status":503},{"reset":true}]}"#,
+        ),
+        ("/_sandbox/clock", r#"{"advance_ms":86400000}"#),
+    ];
+    for content_type in [
+        Some("text/plain"),
+        Some("text/plain;charset=UTF-8"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        Some("application/jsonx"),
+        Some("text/json"),
+        None,
+    ] {
+        for (path, body) in bodies {
+            let mut headers = vec![origin];
+            if let Some(content_type) = content_type {
+                headers.push(("Content-Type", content_type));
+            }
+            let reply = request(&sandbox, "POST", path, &headers, Some(body.as_bytes()));
+            let context = format!("POST {path} with {content_type:?}");
+            assert_eq!(reply.status, 415, "{context}: {}", reply.text());
+            let detail = reply.json()["detail"].as_str().unwrap().to_owned();
+            assert!(
+                detail.contains("Content-Type: application/json"),
+                "{detail}"
+            );
+            assert_eq!(reply.header("accept-post"), Some("application/json"));
+            assert_no_cors(&reply, &context);
+        }
+    }
+    // Nothing changed: the link is there, no fault is queued, the clock did not jump.
+    assert_eq!(
+        status_of(&sandbox, &link.id, KEY).1.status,
+        AuthLinkState::Pending
+    );
+    assert_eq!(
+        request(&sandbox, "GET", "/_sandbox/faults", &[], None).json(),
+        json!({"faults": []})
+    );
+    assert_eq!(get(&sandbox, "/v1/connections", KEY).status, 200);
+    assert!(
+        now(&sandbox) - before < 60_000,
+        "the clock did not move a day"
+    );
+
+    // The preflight a page must pass before sending JSON gets no permissive answer.
+    for path in [
+        "/_sandbox/reset",
+        "/_sandbox/faults",
+        "/_sandbox/clock",
+        "/_sandbox/health",
+    ] {
+        let reply = request(
+            &sandbox,
+            "OPTIONS",
+            path,
+            &[
+                origin,
+                ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "content-type"),
+                ("Access-Control-Request-Private-Network", "true"),
+            ],
+            None,
+        );
+        assert!(
+            !(200..300).contains(&reply.status),
+            "OPTIONS {path}: {}",
+            reply.status
+        );
+        assert_no_cors(&reply, &format!("OPTIONS {path}"));
+    }
+
+    // No /_sandbox answer carries CORS headers: successes, errors, unknown paths, malformed
+    // requests, and the same paths percent-encoded.
+    let json_type = ("Content-Type", "application/json");
+    let replies = [
+        (
+            "GET health",
+            request(&sandbox, "GET", "/_sandbox/health", &[origin], None),
+        ),
+        (
+            "GET clock",
+            request(&sandbox, "GET", "/_sandbox/clock", &[origin], None),
+        ),
+        (
+            "GET faults",
+            request(&sandbox, "GET", "/_sandbox/faults", &[origin], None),
+        ),
+        (
+            "POST faults",
+            request(
+                &sandbox,
+                "POST",
+                "/_sandbox/faults",
+                &[origin, json_type],
+                Some(br#"{"faults":[]}"#),
+            ),
+        ),
+        (
+            "POST clock 422",
+            request(
+                &sandbox,
+                "POST",
+                "/_sandbox/clock",
+                &[origin, json_type],
+                Some(b"{}"),
+            ),
+        ),
+        (
+            "GET reset 405",
+            request(&sandbox, "GET", "/_sandbox/reset", &[origin], None),
+        ),
+        (
+            "GET unknown",
+            request(&sandbox, "GET", "/_sandbox/nothing", &[origin], None),
+        ),
+        (
+            "GET /_sandbox",
+            request(&sandbox, "GET", "/_sandbox", &[origin], None),
+        ),
+        (
+            "bad UTF-8",
+            request(&sandbox, "GET", "/_sandbox/%FF", &[origin], None),
+        ),
+        (
+            "encoded",
+            request(
+                &sandbox,
+                "POST",
+                "/%5Fsandbox/reset",
+                &[origin, ("Content-Type", "text/plain")],
+                Some(b"{}"),
+            ),
+        ),
+        (
+            "413",
+            request(
+                &sandbox,
+                "POST",
+                "/_sandbox/faults",
+                &[origin, json_type],
+                Some(&vec![b' '; 70_000]),
+            ),
+        ),
+    ];
+    for (what, reply) in &replies {
+        assert_no_cors(reply, what);
+    }
+    assert_eq!(replies[9].1.status, 415, "/%5Fsandbox is /_sandbox");
+    assert_eq!(replies[10].1.status, 413);
+    assert_eq!(
+        status_of(&sandbox, &link.id, KEY).1.status,
+        AuthLinkState::Pending
+    );
+
+    // JSON, as scripts and the test helpers send it, works (media type case-insensitive,
+    // parameters allowed).
+    for content_type in ["application/json", "Application/JSON; charset=utf-8"] {
+        let reply = request(
+            &sandbox,
+            "POST",
+            "/_sandbox/reset",
+            &[("Content-Type", content_type)],
+            Some(b"{}"),
+        );
+        assert_eq!(reply.status, 200, "{content_type}: {}", reply.text());
+        assert_no_cors(&reply, content_type);
+    }
+    assert_eq!(
+        get(
+            &sandbox,
+            &format!("/v1/connections/auth-links/{}/status", link.id),
+            KEY
+        )
+        .status,
+        404,
+        "the JSON reset did reset"
+    );
+    // The API itself keeps its CORS headers.
+    let reply = get(&sandbox, "/v1/connections", KEY);
+    assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
 }
 
 #[test]

@@ -3,12 +3,12 @@
 //! forwards the Worker's paths, all on 127.0.0.1 behind one URL. `cargo xtask demo` runs it until
 //! interrupted; `cargo xtask test` runs the browser tests against it.
 
-use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use markifact_sandbox::{Config, Sandbox};
 
@@ -20,6 +20,15 @@ use crate::{pkg, tools};
 const SANDBOX_KEYS: [&str; 2] = ["sk_sandbox", "sk_sandbox_other"];
 /// wrangler bundles the Worker and starts workerd; a cold first start takes a while.
 const WORKER_START_TIMEOUT: Duration = Duration::from_secs(180);
+/// Once wrangler says it listens, how long the Worker's code may take to answer through the demo
+/// server (its dev proxy is up before the Worker is loaded, and answers 404 or 503 meanwhile).
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one readiness request may take.
+const READY_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+const READY_POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// The Worker route polled through the demo server: it answers 200 to anyone (it signs a new
+/// user in when there is no session cookie) and needs neither Markifact nor a body.
+const WORKER_READY_PATH: &str = "/api/session";
 
 pub struct DemoStack {
     pub server: Server,
@@ -28,7 +37,9 @@ pub struct DemoStack {
 }
 
 impl DemoStack {
-    /// Starts the three parts; the page is at [`Server::url`].
+    /// Starts the three parts and returns once they answer: the sandbox's health, and the
+    /// Worker's [`WORKER_READY_PATH`] through the demo server's proxy, both `200`. The page is at
+    /// [`Server::url`].
     pub fn start(port: u16, tarball: &Path) -> Result<DemoStack, String> {
         let sandbox = Sandbox::start(Config {
             port: 0,
@@ -41,11 +52,104 @@ impl DemoStack {
         let origin = server.url().trim_end_matches('/').to_owned();
         let (worker, worker_addr) = start_worker(tarball, sandbox.url(), &origin)?;
         server.proxy_to(worker_addr);
-        Ok(DemoStack {
+        let mut stack = DemoStack {
             server,
             sandbox,
             worker,
-        })
+        };
+        // On failure the stack is dropped, which stops the Worker.
+        stack.wait_until_ready()?;
+        Ok(stack)
+    }
+
+    /// Polls the sandbox's health, then the Worker through the demo server, until each answers
+    /// `200` or [`READY_TIMEOUT`] passes.
+    fn wait_until_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let sandbox = self.sandbox.addr();
+        let health = format!("{}/_sandbox/health", self.sandbox.url());
+        poll_until_ok(sandbox, "/_sandbox/health", &health, deadline, || Ok(()))?;
+        let demo = self.server.addr;
+        let session = format!(
+            "{}{}",
+            self.server.url().trim_end_matches('/'),
+            WORKER_READY_PATH
+        );
+        let worker = &mut self.worker;
+        poll_until_ok(
+            demo,
+            WORKER_READY_PATH,
+            &session,
+            deadline,
+            || match worker.try_wait() {
+                Ok(Some(status)) => Err(format!("the Worker launcher exited ({status})")),
+                _ => Ok(()),
+            },
+        )
+    }
+}
+
+/// GETs `path` from `addr` until it answers `200`, or fails at `deadline` naming `url` and the
+/// last answer. `alive` is checked between attempts (a dead Worker need not be waited for).
+fn poll_until_ok(
+    addr: SocketAddr,
+    path: &str,
+    url: &str,
+    deadline: Instant,
+    mut alive: impl FnMut() -> Result<(), String>,
+) -> Result<(), String> {
+    loop {
+        let last = match get_status(addr, path) {
+            Ok(200) => return Ok(()),
+            Ok(status) => format!("HTTP {status}"),
+            Err(e) => e,
+        };
+        if let Err(why) = alive() {
+            return Err(format!(
+                "GET {url} did not answer 200 (last: {last}): {why}"
+            ));
+        }
+        if Instant::now() + READY_POLL_INTERVAL >= deadline {
+            return Err(format!(
+                "GET {url} did not answer 200 within {} s (last: {last})",
+                READY_TIMEOUT.as_secs()
+            ));
+        }
+        std::thread::sleep(READY_POLL_INTERVAL);
+    }
+}
+
+/// One `GET` on a fresh connection; the response's status code.
+fn get_status(addr: SocketAddr, path: &str) -> Result<u16, String> {
+    let mut stream = TcpStream::connect_timeout(&addr, READY_REQUEST_TIMEOUT)
+        .map_err(|e| format!("cannot connect: {e}"))?;
+    stream
+        .set_read_timeout(Some(READY_REQUEST_TIMEOUT))
+        .and_then(|()| stream.set_write_timeout(Some(READY_REQUEST_TIMEOUT)))
+        .map_err(|e| e.to_string())?;
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("cannot send the request: {e}"))?;
+    let mut response = Vec::new();
+    // Read to the end, so the server is not reset mid-write; a status line is all that is used.
+    let read = stream.read_to_end(&mut response);
+    let head = String::from_utf8_lossy(&response[..response.len().min(64)]).into_owned();
+    match head
+        .strip_prefix("HTTP/1.1 ")
+        .or_else(|| head.strip_prefix("HTTP/1.0 "))
+    {
+        Some(rest) => rest
+            .get(..3)
+            .and_then(|code| code.parse().ok())
+            .ok_or_else(|| format!("a malformed status line: {head:?}")),
+        None => Err(match read {
+            Err(e) => format!("no response ({e})"),
+            Ok(_) if response.is_empty() => "the connection closed without a response".into(),
+            Ok(_) => format!("not an HTTP response: {head:?}"),
+        }),
     }
 }
 
@@ -63,7 +167,9 @@ impl Drop for DemoStack {
 pub fn run(port: u16) -> Result<(), String> {
     tools::ensure_build_tools()?;
     let tarball = pkg::build()?;
-    eprintln!("starting the sandbox and the Worker (workerd)…");
+    eprintln!(
+        "starting the sandbox and the Worker (workerd); the address follows once both answer…"
+    );
     let stack = DemoStack::start(port, &tarball)?;
     println!(
         "markifact-connect demo: {}  (Ctrl-C to stop)",
@@ -136,4 +242,93 @@ fn free_port() -> Result<u16, String> {
         .local_addr()
         .map(|a| a.port())
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server answering each connection with the next status of `statuses` (the last one
+    /// repeats).
+    fn answering(statuses: &'static [u16]) -> SocketAddr {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for (i, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { continue };
+                let status = statuses[i.min(statuses.len() - 1)];
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.ends_with(b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+                );
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn polling_waits_for_a_200() {
+        let addr = answering(&[404, 503, 404, 200]);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let started = Instant::now();
+        poll_until_ok(
+            addr,
+            "/api/session",
+            "http://x/api/session",
+            deadline,
+            || Ok(()),
+        )
+        .unwrap();
+        assert!(started.elapsed() >= READY_POLL_INTERVAL * 3);
+    }
+
+    #[test]
+    fn polling_fails_naming_the_url_and_the_last_answer() {
+        let addr = answering(&[503, 404]);
+        let deadline = Instant::now() + Duration::from_millis(700);
+        let error = poll_until_ok(
+            addr,
+            "/api/session",
+            "http://demo/api/session",
+            deadline,
+            || Ok(()),
+        )
+        .unwrap_err();
+        assert!(
+            error.starts_with("GET http://demo/api/session did not answer 200 within")
+                && error.ends_with("(last: HTTP 404)"),
+            "{error}"
+        );
+
+        // Nothing listening: the connection error is the last answer.
+        let closed = TcpListener::bind(("127.0.0.1", 0))
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_millis(300);
+        let error = poll_until_ok(closed, "/", "http://closed/", deadline, || Ok(())).unwrap_err();
+        assert!(error.contains("(last: cannot connect: "), "{error}");
+
+        // A dead Worker ends the wait at once.
+        let error = poll_until_ok(
+            addr,
+            "/",
+            "http://demo/",
+            Instant::now() + READY_TIMEOUT,
+            || Err("the Worker launcher exited".into()),
+        )
+        .unwrap_err();
+        assert_eq!(
+            error,
+            "GET http://demo/ did not answer 200 (last: HTTP 404): the Worker launcher exited"
+        );
+    }
 }

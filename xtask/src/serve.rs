@@ -1,7 +1,8 @@
 //! A small static file server on 127.0.0.1 for the demo (www/ at `/`, the built package at
 //! `/pkg/`), also started by the tests. GET and HEAD only; nothing outside those two folders.
 //! `/api/` and `/oauth/` go to the demo's Worker once [`Server::proxy_to`] names it, so the page,
-//! its API and the OAuth callback share one origin (and the Worker's session cookie).
+//! its API and the OAuth callback share one origin (and the Worker's session cookie); until then
+//! they are a 503, and a 502 when the Worker does not accept the connection.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -65,10 +66,26 @@ fn handle(mut stream: TcpStream, upstream: Option<SocketAddr>) -> std::io::Resul
     }
     let mut parts = request_line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
-    if let Some(upstream) =
-        upstream.filter(|_| PROXIED_PREFIXES.iter().any(|p| target.starts_with(p)))
-    {
-        return forward(&mut stream, &mut reader, &request_line, &headers, upstream);
+    if PROXIED_PREFIXES.iter().any(|p| target.starts_with(p)) {
+        let Some(upstream) = upstream else {
+            return respond(
+                &mut stream,
+                "503 Service Unavailable",
+                "text/plain",
+                b"the demo's Worker is still starting; try again in a moment",
+                method,
+            );
+        };
+        let Ok(worker) = TcpStream::connect(upstream) else {
+            return respond(
+                &mut stream,
+                "502 Bad Gateway",
+                "text/plain",
+                format!("the demo's Worker does not answer on {upstream}").as_bytes(),
+                method,
+            );
+        };
+        return forward(&mut stream, &mut reader, &request_line, &headers, worker);
     }
     if method != "GET" && method != "HEAD" {
         return respond(
@@ -98,9 +115,8 @@ fn forward(
     body: &mut impl Read,
     request_line: &str,
     headers: &[String],
-    upstream: SocketAddr,
+    mut worker: TcpStream,
 ) -> std::io::Result<()> {
-    let mut worker = TcpStream::connect(upstream)?;
     worker.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut head = request_line.to_owned();
     let mut length = 0;
@@ -185,4 +201,40 @@ fn respond(
         stream.write_all(body)?;
     }
     stream.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_of(addr: SocketAddr, path: &str) -> String {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response.lines().next().unwrap_or("").to_owned()
+    }
+
+    #[test]
+    fn worker_paths_are_503_until_proxied_then_502_when_the_worker_is_down() {
+        let server = start(0).unwrap();
+        assert_eq!(
+            status_of(server.addr, "/api/session"),
+            "HTTP/1.1 503 Service Unavailable"
+        );
+        // A port nobody listens on.
+        let down = TcpListener::bind(("127.0.0.1", 0))
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        server.proxy_to(down);
+        assert_eq!(
+            status_of(server.addr, "/oauth/callback"),
+            "HTTP/1.1 502 Bad Gateway"
+        );
+        assert_eq!(
+            status_of(server.addr, "/no-such-file"),
+            "HTTP/1.1 404 Not Found"
+        );
+    }
 }

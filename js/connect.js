@@ -4,22 +4,29 @@
 //
 // Completion travels as the callback page's URL, never as a result object: the opening page
 // re-parses it with the same strict parser, so a message can claim nothing the URL does not.
+// A flow takes only its own result: with its state (the one-time value the app's server put on
+// its redirect URL); by postMessage only from its popup; by the same-origin BroadcastChannel
+// (the way left when a Cross-Origin-Opener-Policy cuts the popup off) only with the state.
 import { MarkifactError } from "./markifact-error.js";
 import { parseRedirect } from "./glue.js";
 
 const MESSAGE_TYPE = "markifact-connect:redirect";
+const ACK_TYPE = "markifact-connect:received";
 const CHANNEL_NAME = "markifact-connect";
 const POPUP_NAME = "markifact-connect";
 const POPUP_FEATURES = "popup,width=520,height=720";
 // Phones, tablets and in-app browsers (Facebook, Instagram, LINE, Android WebViews) handle
 // popups badly or not at all: `auto` sends them to a full-page redirect.
 const NO_POPUP_BROWSERS = /Android|iPhone|iPad|iPod|Mobile|FBAN|FBAV|Instagram|Line\/|; wv\)/;
+// How often the popup is checked, and how long a closed popup's last message may take.
+const POLL_MS = 500;
+const GRACE_MS = 2000;
 
 // At most one flow waits at a time: a new openAuthLink ends the previous one.
 let pending = null;
 
 /** Opens the consent page from a click and resolves with the callback page's redirect result. */
-export function openAuthLink(urlOrPromise, options = {}) {
+export function openAuthLink(link, options = {}) {
   const { mode = "auto", signal, callbackOrigin = window.location.origin } = options;
   if (!["popup", "redirect", "auto"].includes(mode)) {
     return Promise.reject(argumentError("mode", 'one of "popup", "redirect" or "auto"'));
@@ -40,12 +47,19 @@ export function openAuthLink(urlOrPromise, options = {}) {
     const flow = waitForCompletion(callbackOrigin, resolve, reject, popup);
     pending = flow;
     signal?.addEventListener("abort", () => flow.cancel(aborted()), { once: true });
-    Promise.resolve(urlOrPromise)
-      .then((url) => {
+    Promise.resolve(link)
+      .then((value) => {
         if (flow.done) return;
+        const { url, state = options.state } = value && typeof value === "object" ? value : { url: value };
+        if (state != null && !(typeof state === "string" && state.length >= 16)) {
+          throw argumentError("state", "your server's state for this flow (16+ characters)");
+        }
         const target = consentUrl(url);
+        // Closed while still blank: the user's doing (a COOP cuts a popup off only as it navigates).
+        if (popup?.closed) throw closed();
         if (popup) {
           popup.location.href = target;
+          flow.start(state ?? null);
         } else {
           // Full-page redirect: this page goes away; the callback page finishes the flow.
           flow.detach();
@@ -58,7 +72,7 @@ export function openAuthLink(urlOrPromise, options = {}) {
 
 /** On the callback page: parse, clean the address bar, report to the opener, close the popup. */
 export function completeAuthRedirect(options = {}) {
-  const { targetOrigin = window.location.origin, close = true } = options;
+  const { targetOrigin = window.location.origin, close = true, stateParam = "state" } = options;
   const href = window.location.href;
   let result;
   try {
@@ -68,13 +82,16 @@ export function completeAuthRedirect(options = {}) {
     if (error instanceof MarkifactError && error.code === "missing_status") return null;
     throw error;
   }
-  // Drop Markifact's parameters from the address bar, so a refresh or a back navigation does
-  // not report the result again; the app's own parameters stay, in order.
+  // The flow's state: exactly one value in this page's URL, or none.
+  const states = new URL(href).searchParams.getAll(stateParam);
+  const state = states.length === 1 ? states[0] : null;
+  // Drop Markifact's parameters and the state from the address bar, so a refresh or a back
+  // navigation does not report the result again; the app's own parameters stay, in order.
   const clean = new URL(href);
-  clean.search = new URLSearchParams(result.appParams).toString();
+  clean.search = new URLSearchParams(result.appParams.filter(([name]) => name !== stateParam)).toString();
   window.history.replaceState(window.history.state, "", clean.href);
 
-  const message = { type: MESSAGE_TYPE, href };
+  const message = { type: MESSAGE_TYPE, href, state };
   const opener = window.opener;
   if (opener && opener !== window) {
     try {
@@ -83,23 +100,42 @@ export function completeAuthRedirect(options = {}) {
       // A cross-origin opener of another origin: the BroadcastChannel below still reaches ours.
     }
   }
+  const closing = close && (opener || window.name === POPUP_NAME);
   if (typeof BroadcastChannel === "function") {
     const channel = new BroadcastChannel(CHANNEL_NAME);
     channel.postMessage(message);
-    channel.close();
+    if (close && state && !closing) {
+      // A popup cut off from its opener has no opener or name left: it closes once the opening
+      // page says it took the result (a full-page redirect gets no answer and stays).
+      channel.onmessage = ({ data }) => data?.type === ACK_TYPE && data.state === state && window.close();
+    } else {
+      channel.close();
+    }
   }
-  if (close && (opener || window.name === POPUP_NAME)) {
+  if (closing) {
     // Give the channel's message a moment to leave before the window goes.
     setTimeout(() => window.close(), 50);
   }
   return result;
 }
 
-/** Listens for the callback page's message; `cancel` and `detach` end the wait. */
+/** Listens for the callback page's message once `start` is called; `cancel` and `detach` end the wait. */
 function waitForCompletion(callbackOrigin, resolve, reject, popup) {
-  const channel = typeof BroadcastChannel === "function" ? new BroadcastChannel(CHANNEL_NAME) : null;
+  let state; // undefined until the popup is on its way to the consent page; then the state or null
+  let channel = null;
+  let timer;
+  let seen = false;
+  let closedAt = 0;
   const flow = {
     done: false,
+    start(value) {
+      state = value;
+      if (state && typeof BroadcastChannel === "function") {
+        channel = new BroadcastChannel(CHANNEL_NAME);
+        channel.onmessage = (event) => complete(event.data, true);
+      }
+      timer = setInterval(watch, POLL_MS);
+    },
     cancel(error) {
       if (flow.done) return;
       flow.detach();
@@ -108,15 +144,36 @@ function waitForCompletion(callbackOrigin, resolve, reject, popup) {
     },
     detach() {
       flow.done = true;
+      clearInterval(timer);
       window.removeEventListener("message", onWindowMessage);
       channel?.close();
       if (pending === flow) pending = null;
     },
   };
-  const complete = (data) => {
-    if (flow.done || data?.type !== MESSAGE_TYPE || typeof data.href !== "string") return;
+  // A closed popup ends the wait after a grace period. One that reads closed before any page was
+  // seen in it was most likely cut off by a Cross-Origin-Opener-Policy, the user still in it: with
+  // a state the channel can still bring the result, so only the signal ends that wait.
+  const watch = () => {
+    if (!popup.closed) {
+      try {
+        seen ||= popup.location.href !== "about:blank";
+      } catch {
+        seen = true; // another origin's page
+      }
+    } else if (!state || seen) {
+      closedAt ||= Date.now();
+      if (Date.now() - closedAt >= GRACE_MS) {
+        flow.cancel(closed(!state));
+      }
+    }
+  };
+  const complete = (data, fromChannel) => {
+    if (flow.done || state === undefined || data?.type !== MESSAGE_TYPE || typeof data.href !== "string") return;
+    // This flow's result only: with its state; without one, not from the channel.
+    if (state ? data.state !== state : fromChannel) return;
     // The callback page must be on the expected origin, whatever the message says.
     if (safeOrigin(data.href) !== callbackOrigin) return;
+    channel?.postMessage({ type: ACK_TYPE, state });
     flow.detach();
     try {
       resolve(parseRedirect(data.href));
@@ -125,10 +182,11 @@ function waitForCompletion(callbackOrigin, resolve, reject, popup) {
     }
   };
   const onWindowMessage = (event) => {
+    if (event.source !== popup) return;
+    seen = true; // it talks: it was not cut off
     if (event.origin === callbackOrigin) complete(event.data);
   };
   window.addEventListener("message", onWindowMessage);
-  if (channel) channel.onmessage = (event) => complete(event.data);
   return flow;
 }
 
@@ -161,4 +219,8 @@ function argumentError(field, expected) {
 
 function aborted() {
   return new MarkifactError("aborted", "the connect flow was aborted");
+}
+
+function closed(coopHint) {
+  return new MarkifactError("aborted", `the consent window was closed before the flow finished${coopHint ? " (or a Cross-Origin-Opener-Policy cut it off: pass the flow's state, see the README)" : ""}`);
 }

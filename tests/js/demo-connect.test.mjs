@@ -1,9 +1,11 @@
 // The demo's connect flow, driven as a person would in headless Chromium, against the stack
 // `cargo xtask test` starts (MARKIFACT_DEMO_URL: www/ in front of the Worker callback handler in
 // workerd, and the sandbox): connect and approve, deny then retry, a blocked popup falling back
-// to a full-page redirect, and deleting a connection. Then connect and approve, deny then retry
-// and the redirect fallback again in Firefox and WebKit (helpers/engines.mjs). Screenshots go to
-// target/artifacts/.
+// to a full-page redirect, and deleting a connection; a made-up success in the popup that the
+// Worker never confirmed (not "connected"), a 429 from link creation (the wait, the popup
+// closed) and a Worker that is still starting (a visible "starting" state, then ready). Then
+// connect and approve, deny then retry and the redirect fallback again in Firefox and WebKit
+// (helpers/engines.mjs). Screenshots go to target/artifacts/.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
@@ -31,10 +33,11 @@ after(() => browser?.close(), { timeout: 30_000 });
  * A fresh browser profile (its own session cookie) on the demo; `problems` collects console
  * errors, page errors and failed requests of every page it opens, popups included.
  */
-async function visit({ blockPopups = false, viewport = { width: 1280, height: 900 } } = {}) {
+async function visit({ blockPopups = false, viewport = { width: 1280, height: 900 }, setup } = {}) {
   const context = await browser.newContext({ viewport });
   context.setDefaultTimeout(TIMEOUT);
   if (blockPopups) await context.addInitScript(() => (window.open = () => null));
+  await setup?.(context);
   const problems = [];
   const watch = (page) => {
     page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
@@ -136,6 +139,116 @@ test("delete: the connection leaves the list", { timeout: 90_000 }, async () => 
     await context.close();
   }
 });
+
+test("attack: a success the Worker did not confirm is not shown as connected", { timeout: 90_000 }, async () => {
+  await resetSandbox();
+  const { context, page, section } = await visit();
+  try {
+    const created = page.waitForResponse((r) => r.url().endsWith("/api/connect") && r.request().method() === "POST");
+    const popupOpened = page.waitForEvent("popup");
+    await section.getByRole("button", { name: /^Connect / }).click();
+    const consent = await popupOpened;
+    const { state } = await (await created).json();
+    await consent.getByRole("button", { name: "Approve" }).waitFor();
+    // The popup skips Markifact and the Worker's verification: it lands on the app's callback
+    // page with a made-up success, carrying the flow's real state (so the helper takes it).
+    const forged = new URL("/callback.html", DEMO_URL);
+    if (state) forged.searchParams.set("state", state);
+    forged.search += "&status=success&connection_type=ga4&connection_id=conn_forged";
+    await consent.goto(forged.href);
+    const verdict = result(section).locator(".badge").filter({ hasText: /^(connected|not confirmed)$/ });
+    await verdict.waitFor();
+    assert.equal(await verdict.textContent(), "not confirmed", "the page said connected on the browser's word alone");
+    const list = section.getByRole("list", { name: "Your connections" });
+    assert.equal(await list.getByText("conn_forged").count(), 0, "the forged connection is listed");
+    await page.screenshot({ path: `${ARTIFACTS}demo-not-confirmed.png`, fullPage: true });
+  } finally {
+    await context.close();
+  }
+});
+
+test("rate limited link creation: the wait is shown, the popup closes, the retry unlocks afterwards", { timeout: 60_000 }, async () => {
+  const { context, page, section } = await visit();
+  try {
+    await page.route("**/api/connect", (route) =>
+      route.request().method() === "POST"
+        ? route.fulfill({
+            status: 429,
+            headers: { "content-type": "application/json", "retry-after": "3" },
+            body: JSON.stringify({ error: { code: "rate_limited", message: "Too many connection attempts; try again later.", retryAfterMs: 2500 } }),
+          })
+        : route.continue(),
+    );
+    const popupOpened = page.waitForEvent("popup");
+    await section.getByRole("button", { name: /^Connect / }).click();
+    const placeholder = await popupOpened;
+    await result(section).getByText("rate limited", { exact: true }).waitFor();
+    await result(section).getByText(/Too many connection attempts: try again in [1-3] s\./).waitFor();
+    const retry = result(section).getByRole("button", { name: "Try again" });
+    assert.equal(await retry.isDisabled(), true, "the retry is enabled during the wait");
+    if (!placeholder.isClosed()) await placeholder.waitForEvent("close", { timeout: 5_000 });
+    await result(section).getByText("you can try again now").waitFor({ timeout: 6_000 });
+    assert.equal(await retry.isEnabled(), true);
+  } finally {
+    await context.close();
+  }
+});
+
+test("the Worker not ready yet: a visible starting state, retries, then ready", { timeout: 60_000 }, async () => {
+  let calls = 0;
+  const { context, page, section } = await visit({
+    setup: async (context) => {
+      // The section's data-server states, as they change.
+      await context.addInitScript(() => {
+        window.__serverStates = [];
+        new MutationObserver((records) => {
+          for (const record of records) window.__serverStates.push(record.target.dataset.server);
+        }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-server"] });
+      });
+      // What the demo server and wrangler answer while the Worker starts, then the Worker.
+      await context.route("**/api/session", (route) => {
+        calls += 1;
+        if (calls === 1) return route.fulfill({ status: 503, contentType: "text/plain", body: "the demo's Worker is still starting" });
+        if (calls === 2) return route.fulfill({ status: 502, contentType: "text/plain", body: "the demo's Worker does not answer" });
+        if (calls === 3) return route.abort("connectionrefused");
+        if (calls === 4) return route.fulfill({ status: 404, contentType: "text/plain", body: "not found" });
+        return route.continue();
+      });
+    },
+  });
+  try {
+    assert.equal(await section.getByRole("button", { name: /^Connect / }).isEnabled(), true);
+    const states = await page.evaluate(() => window.__serverStates);
+    assert.ok(states.includes("starting"), `no starting state: ${JSON.stringify(states)}`);
+    assert.equal(states.at(-1), "ready");
+    assert.ok(calls >= 5, `GET /api/session was asked ${calls} times`);
+    assert.equal(await result(section).getByText("error", { exact: true }).count(), 0);
+  } finally {
+    await context.close();
+  }
+});
+
+test("the starting state is visible while the Worker does not answer", { timeout: 60_000 }, async () => {
+  const { context, page, section } = await visitStarting();
+  try {
+    await result(section).getByText("starting", { exact: true }).waitFor();
+    await result(section).getByText("The demo's server (the Worker) is starting…").waitFor();
+    assert.equal(await section.getByRole("button", { name: /^Connect/ }).isDisabled(), true);
+    await page.screenshot({ path: `${ARTIFACTS}demo-starting.png`, fullPage: true });
+  } finally {
+    await context.close();
+  }
+});
+
+/** The demo with every /api/session answered 503 (the Worker never comes up). */
+async function visitStarting() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(TIMEOUT);
+  await context.route("**/api/session", (route) => route.fulfill({ status: 503, contentType: "text/plain", body: "starting" }));
+  const page = await context.newPage();
+  await page.goto(DEMO_URL);
+  return { context, page, section: page.getByRole("region", { name: "Connect an account" }) };
+}
 
 test("a narrow window: no horizontal scrolling, the button reachable by keyboard", { timeout: 60_000 }, async () => {
   const { context, page, section } = await visit({ viewport: { width: 360, height: 740 } });

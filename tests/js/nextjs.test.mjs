@@ -188,7 +188,7 @@ for (const mode of MODES) {
         assert.deepEqual(listed.map((c) => [c.id, c.type]), [[connectionId, "meta_ads"]]);
         await page.goto(`${base}/`);
         assert.equal(await page.locator(`[data-connection-id="${connectionId}"]`).count(), 1, "listed on the home page");
-        assert.deepEqual(problems, []);
+        assert.deepEqual(afterNavigation(problems), []);
 
         // A replay of the same callback: the state was used once and is gone.
         await page.unroute("**/api/verify");
@@ -221,7 +221,7 @@ for (const mode of MODES) {
         const verdict = page.getByTestId("verdict");
         await waitForState(verdict, "failed", log);
         assert.equal(await verdict.getAttribute("data-code"), "connection_failed");
-        assert.deepEqual(problems, []);
+        assert.deepEqual(afterNavigation(problems), []);
       } finally {
         await close();
       }
@@ -415,7 +415,7 @@ describe("next dev (Turbopack) + the same flows", () => {
       ]);
       await waitForState(page.getByTestId("verdict"), "connected", log, 90_000);
       assert.equal(verifyCalls(), 1, "one verification request");
-      assert.deepEqual(problems, []);
+      assert.deepEqual(afterNavigation(problems), []);
 
       const response = await fetch(`${origin}/api/check?${new URLSearchParams({ redirect_url: "http://app.example.com/cb" })}`);
       const text = await response.text();
@@ -495,6 +495,14 @@ function countRequests(page, pathname) {
     if (new URL(request.url()).pathname === pathname) count++;
   });
   return () => count;
+}
+
+/**
+ * The problems of a page that navigated away (to the consent page and back) without the requests
+ * its navigation cancelled: the app's icon is often still loading when the page leaves.
+ */
+function afterNavigation(problems) {
+  return problems.filter((problem) => !/^request failed: \S+\/icon\.svg\S* net::ERR_ABORTED$/.test(problem));
 }
 
 /** The problems left once the expected refusal (HTTP `status` from /api/verify) is set aside. */

@@ -1,18 +1,19 @@
 // The JSON API the app's page calls. Every route but /api/session and /api/connection-types
 // needs the signed session cookie; ownership of links and connections is checked on the server
 // (a user only ever sees their own, others get the same 404 as an unknown id).
+//
+// A connection is this user's only once a callback in this user's own session has verified it
+// (callback.js credits it in the user's Durable Object). Nothing here credits anything: not the
+// status route, not Markifact's list of connections under the user's external_id (a link someone
+// else approved lands there too), and the status route never reveals a connection id that was
+// not credited (the id in the redirect is the one thing the approving browser holds that the
+// link's creator does not).
 import { HttpError, json, readJsonObject } from "./http.js";
 import { apiError } from "./markifact.js";
 import { requireJson, requireSameOrigin } from "./csrf.js";
+import { limitLinkCreation } from "./ratelimit.js";
 import { externalIdFor, newSession, randomHex, readSession } from "./session.js";
-import {
-  deleteConnectionRecord,
-  getConnectionRecord,
-  getLink,
-  putConnectionRecord,
-  putLink,
-  putState,
-} from "./store.js";
+import { LINK_TTL_S, getLink, putLink, stateSlot, userConnections } from "./store.js";
 
 const CONNECTION_TYPE_RE = /^[a-z0-9_]{1,64}$/;
 
@@ -57,49 +58,65 @@ export async function postConnect(request, { config }) {
       "connectionType must be a connection type id such as \"ga4\" (lower-case letters, digits, _).",
     );
   }
+  await limitLinkCreation(request, config, user);
   // 128 random bits binding the callback to this link and this browser's session.
   const state = randomHex(16);
   const redirectUrl = `${config.appOrigin}/oauth/callback?state=${state}`;
   const externalId = await externalIdFor(config, user);
   const link = await upstream(config.client.createAuthLink({ connectionType, redirectUrl, externalId }));
   const createdAt = Date.now();
-  await putState(config.kv, state, { authLinkId: link.id, user, connectionType, redirectUrl, createdAt });
-  await putLink(config.kv, user, link.id, { state, connectionType, createdAt });
-  return json({ authLinkId: link.id, url: link.url });
+  await stateSlot(config, state).put(
+    { authLinkId: link.id, user, connectionType, redirectUrl, createdAt },
+    createdAt + LINK_TTL_S * 1000,
+  );
+  await putLink(config.kv, user, link.id, { connectionType, createdAt });
+  // The page hands `state` to openAuthLink, which accepts only a result carrying it.
+  return json({ authLinkId: link.id, url: link.url, state });
 }
 
-/** GET /api/connect/:authLinkId/status: where one of this user's links is (the page polls it). */
+/**
+ * GET /api/connect/:authLinkId/status: where one of this user's links is, for a progress display.
+ * It credits nothing: a link that completed without this session's callback (approved by someone
+ * else, or a tab that never came back) is "connected" here but no connection of this user, and
+ * its connection id is not shown.
+ */
 export async function getConnectStatus(request, { config, params }) {
   const user = await requireUser(request, config);
   const [authLinkId] = params;
   const link = await getLink(config.kv, user, authLinkId);
   if (!link) throw new HttpError(404, "not_found", "This session has no such auth link.");
   const status = await upstream(config.client.getAuthLinkStatus(authLinkId));
-  const externalId = await externalIdFor(config, user);
-  // The status endpoint is the source of truth: a finished link is this user's connection even
-  // when the browser never came back through the callback (a closed tab, a popup).
-  const connection = status.connections.find((c) => c.id === status.connectionId);
-  if (status.status === "connected" && connection && status.externalId === externalId) {
-    await putConnectionRecord(config.kv, user, { ...connection, authLinkId, verifiedAt: Date.now() });
-  }
   const body = { status: status.status };
-  if (status.connectionId) body.connectionId = status.connectionId;
+  if (status.connectionId && (await userConnections(config, user).has(status.connectionId))) {
+    body.connectionId = status.connectionId;
+  }
   return json(body);
 }
 
-/** GET /api/connections: this user's connections, from Markifact (by the user's external id). */
+/**
+ * GET /api/connections: the connections credited to this user, as Markifact describes them now
+ * (one that was deleted at Markifact in the meantime is left out). Markifact's list under the
+ * user's external_id only serves to refresh them, never to add any.
+ */
 export async function getConnections(request, { config }) {
   const user = await requireUser(request, config);
+  const credited = await userConnections(config, user).list();
+  if (credited.length === 0) return json({ connections: [] });
   const externalId = await externalIdFor(config, user);
-  return json({ connections: await upstream(config.client.listConnections({ externalId })) });
+  const current = new Map();
+  for (const connection of await upstream(config.client.listConnections({ externalId }))) {
+    current.set(connection.id, connection);
+  }
+  return json({ connections: credited.filter((c) => current.has(c.id)).map((c) => current.get(c.id)) });
 }
 
-/** DELETE /api/connections/:id: only one of this user's connections; anything else is a 404. */
+/** DELETE /api/connections/:id: only a connection credited to this user; anything else is a 404. */
 export async function deleteConnection(request, { config, params }) {
   requireSameOrigin(request, config);
   const user = await requireUser(request, config);
   const [connectionId] = params;
-  if (!(await ownsConnection(config, user, connectionId))) {
+  const credited = userConnections(config, user);
+  if (!(await credited.has(connectionId))) {
     throw new HttpError(404, "not_found", "This user has no such connection.");
   }
   let deleted;
@@ -108,24 +125,9 @@ export async function deleteConnection(request, { config, params }) {
   } catch (error) {
     const mapped = apiError(error);
     // Gone at Markifact already: forget it here too.
-    if (mapped.status === 404) await deleteConnectionRecord(config.kv, user, connectionId);
+    if (mapped.status === 404) await credited.remove(connectionId);
     throw mapped;
   }
-  await deleteConnectionRecord(config.kv, user, connectionId);
+  await credited.remove(connectionId);
   return json({ deleted });
-}
-
-/** Recorded for this user at a verified callback, or carrying this user's external id at Markifact. */
-async function ownsConnection(config, user, connectionId) {
-  if (await getConnectionRecord(config.kv, user, connectionId)) return true;
-  const externalId = await externalIdFor(config, user);
-  let found;
-  try {
-    found = await config.client.getConnection(connectionId, { lookupBy: "id" });
-  } catch (error) {
-    const mapped = apiError(error);
-    if (mapped.status === 404) return false;
-    throw mapped;
-  }
-  return found.some((c) => c.id === connectionId && c.externalId === externalId);
 }

@@ -7,6 +7,18 @@ import { createClient } from "./markifact.js";
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const MIN_SECRET_LENGTH = 32;
 
+// Tunables (string vars, positive integers): name, default, smallest and largest accepted.
+const LIMITS = {
+  // Browsers cap a cookie's lifetime at 400 days.
+  SESSION_MAX_AGE_S: [30 * 24 * 3600, 60, 400 * 24 * 3600],
+  CONNECT_LIMIT_PER_SESSION: [10, 1, 100_000],
+  CONNECT_LIMIT_PER_IP: [60, 1, 100_000],
+  CONNECT_LIMIT_WINDOW_S: [600, 1, 24 * 3600],
+};
+
+// The Durable Object namespaces (wrangler.toml [[durable_objects.bindings]]).
+const NAMESPACES = { states: "CONNECT_STATES", users: "CONNECT_USERS", rateLimits: "CONNECT_RATE_LIMITS" };
+
 let cached = { key: undefined, config: undefined };
 
 /** The validated configuration for these bindings (throws a 500 HttpError naming the problem). */
@@ -17,14 +29,23 @@ export function loadConfig(env) {
     env.APP_ORIGIN,
     env.MARKIFACT_BASE_URL,
     env.ALLOW_INSECURE_LOCALHOST,
+    ...Object.keys(LIMITS).map((name) => env[name]),
   ]);
   if (cached.key !== key) cached = { key, config: buildConfig(env) };
   const kv = env.CONNECT_KV;
   if (!kv || typeof kv.get !== "function") {
     throw misconfigured("the KV namespace binding CONNECT_KV is missing");
   }
-  // The KV binding is taken from each request's env; the rest (and the client) is reused.
-  return { ...cached.config, kv };
+  const bindings = {};
+  for (const [field, name] of Object.entries(NAMESPACES)) {
+    const namespace = env[name];
+    if (!namespace || typeof namespace.idFromName !== "function") {
+      throw misconfigured(`the Durable Object binding ${name} is missing`);
+    }
+    bindings[field] = namespace;
+  }
+  // The bindings are taken from each request's env; the rest (and the client) is reused.
+  return { ...cached.config, kv, ...bindings };
 }
 
 function buildConfig(env) {
@@ -51,12 +72,32 @@ function buildConfig(env) {
   } catch (error) {
     throw misconfigured(`MARKIFACT_BASE_URL is not usable: ${error?.message ?? error}`);
   }
+  const number = (name) => positiveInteger(env, name);
   return {
     appOrigin,
     secure: appOrigin.startsWith("https:"),
     sessionSecret,
+    sessionMaxAgeS: number("SESSION_MAX_AGE_S"),
+    limits: {
+      perSession: number("CONNECT_LIMIT_PER_SESSION"),
+      perIp: number("CONNECT_LIMIT_PER_IP"),
+      windowMs: number("CONNECT_LIMIT_WINDOW_S") * 1000,
+    },
     client,
   };
+}
+
+/** A tunable: its default when unset, else a whole number within its bounds. */
+function positiveInteger(env, name) {
+  const [fallback, min, max] = LIMITS[name];
+  const value = env[name];
+  if (value === undefined || value === "") return fallback;
+  const text = String(value).trim();
+  const parsed = Number(text);
+  if (!/^[0-9]+$/.test(text) || parsed < min || parsed > max) {
+    throw misconfigured(`${name} must be a whole number from ${min} to ${max}`);
+  }
+  return parsed;
 }
 
 /** APP_ORIGIN must be a bare origin: https, or loopback http when explicitly allowed. */

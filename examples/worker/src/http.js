@@ -1,5 +1,6 @@
 // Responses and the coded error every handler throws. JSON APIs answer
-// `{ "error": { "code", "message" } }`; nothing here echoes request input into headers.
+// `{ "error": { "code", "message", ...details } }` (details such as a 429's `retryAfterMs`);
+// nothing here echoes request input into headers.
 
 /** Headers on every response: nothing is cacheable (sessions, one-time states) or sniffable. */
 const BASE_HEADERS = {
@@ -11,12 +12,14 @@ const BASE_HEADERS = {
 
 /** A failure with an HTTP status and a stable code; thrown by handlers, rendered by the router. */
 export class HttpError extends Error {
-  constructor(status, code, message, { headers, cause } = {}) {
+  constructor(status, code, message, { headers, cause, details } = {}) {
     super(message, cause ? { cause } : undefined);
     this.name = "HttpError";
     this.status = status;
     this.code = code;
     this.headers = headers ?? {};
+    /** Extra members of the JSON error object (never `code` or `message`). */
+    this.details = details ?? {};
   }
 }
 
@@ -28,7 +31,9 @@ export function json(body, { status = 200, headers = {} } = {}) {
 }
 
 export function jsonError(error) {
-  return json({ error: { code: error.code, message: error.message } }, { status: error.status, headers: error.headers });
+  const body = { code: error.code, message: error.message };
+  for (const [name, value] of Object.entries(error.details)) if (!(name in body)) body[name] = value;
+  return json({ error: body }, { status: error.status, headers: error.headers });
 }
 
 /** A 303 to a URL the caller built from APP_ORIGIN and a fixed path (never from request input). */

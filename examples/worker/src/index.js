@@ -4,6 +4,9 @@ import { loadConfig } from "./config.js";
 import { HttpError } from "./http.js";
 import { renderError, route } from "./router.js";
 
+// The Durable Object classes wrangler.toml binds (they must be exported by the main module).
+export { OneTimeState, RateLimiter, UserConnections } from "./durable.js";
+
 export default {
   async fetch(request, env) {
     let page = false;
@@ -14,7 +17,8 @@ export default {
       return await matched.handler(request, { config, params: matched.params });
     } catch (error) {
       if (error instanceof HttpError) {
-        if (error.status >= 500) console.error(`${error.code}: ${error.message}`);
+        // The code only: messages can carry upstream details (ids in API paths).
+        if (error.status >= 500) console.error(`${error.status} ${error.code}`);
         return renderError(error, page);
       }
       // A bug: log it, answer a generic 500 (no stack to the browser).

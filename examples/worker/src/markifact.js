@@ -39,7 +39,7 @@ export function apiError(error) {
   }
   if (error.code === "unauthorized") {
     // The Worker's key is wrong or revoked: the server's problem, not the browser's.
-    console.error(`Markifact refused the API key: ${error.message}`);
+    console.error("Markifact refused the API key (unauthorized)");
     return new HttpError(502, "upstream_unauthorized", "The app's Markifact API key was refused.", { cause: error });
   }
   if (error.code === "http_error" && error.status >= 400 && error.status < 500) {
@@ -52,6 +52,6 @@ export function apiError(error) {
       cause: error,
     });
   }
-  console.error(`unexpected Markifact client error ${error.code}: ${error.message}`);
+  console.error(`unexpected Markifact client error (${error.code})`);
   return new HttpError(500, "internal", "The request to Markifact failed unexpectedly.", { cause: error });
 }

@@ -1,13 +1,22 @@
-// The demo session: a random user id in a cookie signed with HMAC-SHA256 (WebCrypto), and the
-// external id Markifact sees for that user. Each HMAC use has its own label, so the external id
-// (echoed in redirect URLs, browser history and logs) can never serve as a cookie signature.
+// The demo session: a random user id and its issue time in a cookie signed with HMAC-SHA256
+// (WebCrypto), and the external id Markifact sees for that user. Each HMAC use has its own label,
+// so the external id (echoed in redirect URLs, browser history and logs) can never serve as a
+// cookie signature.
+//
+// Cookie value: `v2.<user>.<issued at, Unix seconds>.<HMAC(label + user + "." + issued at)>`. The
+// issue time is signed, so a session ends SESSION_MAX_AGE_S after it began whatever the browser
+// does with the cookie's Max-Age (a copied cookie, a browser that keeps it, a stolen one).
 
-const COOKIE_MAX_AGE_S = 30 * 24 * 3600;
 const USER_RE = /^u_[0-9a-f]{32}$/;
+// Unix seconds, canonical decimal (no sign, no leading zero).
+const ISSUED_RE = /^[1-9][0-9]{0,11}$/;
 // 32 bytes of HMAC in unpadded base64url.
 const SIGNATURE_RE = /^[A-Za-z0-9_-]{43}$/;
-const SESSION_LABEL = "markifact-connect-worker/session/v1:";
+const SESSION_LABEL = "markifact-connect-worker/session/v2:";
 const EXTERNAL_ID_LABEL = "markifact-connect-worker/external-id/v1:";
+// A cookie issued "in the future" by more than this is refused (clocks differ a little between
+// Cloudflare's machines; more than that is a forgery or a misconfigured secret).
+const MAX_CLOCK_SKEW_S = 300;
 
 const encoder = new TextEncoder();
 const keys = new Map();
@@ -33,14 +42,27 @@ function cookieName(config) {
   return config.secure ? "__Host-mf_session" : "mf_session";
 }
 
-/** The signed-in user id, or null when the cookie is missing, malformed or not ours. */
+/**
+ * The signed-in user id, or null when the cookie is missing, malformed, not ours, or older than
+ * the session's maximum age.
+ */
 export async function readSession(request, config) {
   const values = cookieValues(request.headers.get("cookie"), cookieName(config));
   // Two cookies of that name mean one was planted: trust neither.
   if (values.length !== 1) return null;
   const parts = values[0].split(".");
-  if (parts.length !== 3 || parts[0] !== "v1" || !USER_RE.test(parts[1]) || !SIGNATURE_RE.test(parts[2])) return null;
-  const [, user, signature] = parts;
+  if (
+    parts.length !== 4 ||
+    parts[0] !== "v2" ||
+    !USER_RE.test(parts[1]) ||
+    !ISSUED_RE.test(parts[2]) ||
+    !SIGNATURE_RE.test(parts[3])
+  ) {
+    return null;
+  }
+  const [, user, issued, signature] = parts;
+  const age = Math.floor(Date.now() / 1000) - Number(issued);
+  if (age > config.sessionMaxAgeS || age < -MAX_CLOCK_SKEW_S) return null;
   const bytes = fromBase64Url(signature);
   // base64url has several spellings of the same bytes (the last character's unused bits): accept
   // only the canonical one, so a changed cookie is always a different, rejected cookie.
@@ -50,19 +72,24 @@ export async function readSession(request, config) {
     "HMAC",
     await hmacKey(config.sessionSecret),
     bytes,
-    encoder.encode(SESSION_LABEL + user),
+    encoder.encode(`${SESSION_LABEL}${user}.${issued}`),
   );
   return valid ? user : null;
 }
 
-/** A new random user and the Set-Cookie header that signs them in. */
+/** A new random user and the Set-Cookie header that signs them in, issued now. */
 export async function newSession(config) {
   const user = `u_${randomHex(16)}`;
-  const signature = await crypto.subtle.sign("HMAC", await hmacKey(config.sessionSecret), encoder.encode(SESSION_LABEL + user));
+  const issued = String(Math.floor(Date.now() / 1000));
+  const signature = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(config.sessionSecret),
+    encoder.encode(`${SESSION_LABEL}${user}.${issued}`),
+  );
   const attributes = [
-    `${cookieName(config)}=v1.${user}.${toBase64Url(new Uint8Array(signature))}`,
+    `${cookieName(config)}=v2.${user}.${issued}.${toBase64Url(new Uint8Array(signature))}`,
     "Path=/",
-    `Max-Age=${COOKIE_MAX_AGE_S}`,
+    `Max-Age=${config.sessionMaxAgeS}`,
     "HttpOnly",
     "SameSite=Lax",
   ];

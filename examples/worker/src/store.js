@@ -1,14 +1,25 @@
-// What the Worker remembers, in the KV namespace CONNECT_KV:
-//   state:<state>                  the pending callback of one auth link (single use, 24 h)
-//   link:<user>:<authLinkId>       which user created a link (for its status route, 24 h)
-//   conn:<user>:<connectionId>     a connection verified for that user
-// KV is eventually consistent across locations: deleting a state makes a replay fail at once
-// where it was deleted, and within about a minute elsewhere. A replay in that window could only
-// repeat the same user's verified result (the cookie and Markifact's link status are checked
-// again); use a Durable Object if that must be strictly once.
+// What the Worker remembers, and where:
+//
+//   Durable Objects (strongly consistent, see durable.js):
+//     CONNECT_STATES  one object per state: the pending callback of one auth link (single use, 24 h)
+//     CONNECT_USERS   one object per user: the connections credited to that user at a callback
+//                     in the user's own session; the only source of GET /api/connections
+//   KV CONNECT_KV (eventually consistent: only what tolerates a stale read):
+//     link:<user>:<authLinkId>   which user created a link, for its progress route (24 h). A stale
+//                                read there is a brief 404 on a progress display, nothing more.
 
 /** An auth link lives 24 hours; so do the records about it. */
 export const LINK_TTL_S = 24 * 3600;
+
+/** The Durable Object holding one state (RPC stub). */
+export function stateSlot(config, state) {
+  return config.states.get(config.states.idFromName(state));
+}
+
+/** The Durable Object holding one user's credited connections (RPC stub). */
+export function userConnections(config, user) {
+  return config.users.get(config.users.idFromName(user));
+}
 
 async function getJson(kv, key) {
   const text = await kv.get(key);
@@ -20,21 +31,7 @@ async function getJson(kv, key) {
   }
 }
 
-export const getState = (kv, state) => getJson(kv, `state:${state}`);
-
-export const putState = (kv, state, record) =>
-  kv.put(`state:${state}`, JSON.stringify(record), { expirationTtl: LINK_TTL_S });
-
-export const deleteState = (kv, state) => kv.delete(`state:${state}`);
-
 export const getLink = (kv, user, authLinkId) => getJson(kv, `link:${user}:${authLinkId}`);
 
 export const putLink = (kv, user, authLinkId, record) =>
   kv.put(`link:${user}:${authLinkId}`, JSON.stringify(record), { expirationTtl: LINK_TTL_S });
-
-export const getConnectionRecord = (kv, user, connectionId) => getJson(kv, `conn:${user}:${connectionId}`);
-
-export const putConnectionRecord = (kv, user, connection) =>
-  kv.put(`conn:${user}:${connection.id}`, JSON.stringify(connection));
-
-export const deleteConnectionRecord = (kv, user, connectionId) => kv.delete(`conn:${user}:${connectionId}`);

@@ -3,8 +3,9 @@
 // `cargo xtask demo`:
 //
 //   node tests/js/helpers/worker.mjs --tarball T --sandbox URL [--port P] [--app-origin O]
-//                                    [--api-key K] [--session-secret S]
+//                                    [--api-key K] [--session-secret S] [--var NAME=VALUE]...
 //
+// (--var sets a Worker variable, e.g. --var CONNECT_LIMIT_PER_IP=1000; repeatable)
 // prints exactly one line on stdout, `worker listening on http://127.0.0.1:P`, forwards
 // wrangler's own output to stderr, and runs until SIGTERM/SIGINT (or until its parent process
 // dies), stopping workerd with it.
@@ -46,15 +47,15 @@ export function wranglerEnv(dir) {
  * A fresh tests/js/.work/<name>/ holding the example's sources and wrangler.toml, with the
  * tarball installed by npm as the example's `markifact-connect` dependency.
  */
-export async function prepareWorker({ tarball = defaultTarball(), name = "worker-example" } = {}) {
+export async function prepareWorker({ tarball = defaultTarball(), name = "worker-example", exampleDir = EXAMPLE_DIR } = {}) {
   if (!existsSync(WRANGLER_CLI)) {
     throw new Error(`no wrangler at ${WRANGLER_CLI}: run \`npm install\` in ${JS_DIR}`);
   }
-  const example = JSON.parse(readFileSync(path.join(EXAMPLE_DIR, "package.json"), "utf8"));
+  const example = JSON.parse(readFileSync(path.join(exampleDir, "package.json"), "utf8"));
   const { name: packageName, description, scripts } = example;
   const dir = await consumerWithTarball(name, { name: packageName, description, scripts }, { tarball });
-  cpSync(path.join(EXAMPLE_DIR, "src"), path.join(dir, "src"), { recursive: true });
-  cpSync(path.join(EXAMPLE_DIR, "wrangler.toml"), path.join(dir, "wrangler.toml"));
+  cpSync(path.join(exampleDir, "src"), path.join(dir, "src"), { recursive: true });
+  cpSync(path.join(exampleDir, "wrangler.toml"), path.join(dir, "wrangler.toml"));
   return dir;
 }
 
@@ -89,7 +90,10 @@ function devVars(vars) {
  * - `appOrigin`: APP_ORIGIN (default the Worker's own `http://127.0.0.1:<port>`, so Markifact's
  *   redirect comes back to it); an http origin turns ALLOW_INSECURE_LOCALHOST on;
  * - `apiKey` (default "sk_sandbox"), `sessionSecret` (default 32 random bytes, hex);
- * - `name`: the folder under tests/js/.work/ (default "worker-example").
+ * - `name`: the folder under tests/js/.work/ (default "worker-example");
+ * - `vars`: more variables for .dev.vars, e.g. `{ CONNECT_LIMIT_PER_SESSION: "3" }` (they
+ *   override wrangler.toml's [vars]);
+ * - `exampleDir`: the Worker to copy (default examples/worker; e.g. an older copy to compare).
  *
  * Resolves to `{ url, appOrigin, dir, output(), listKv(prefix), stop() }`: `output()` is
  * wrangler's output so far, `listKv` the key names in the local CONNECT_KV, `stop()` stops
@@ -103,9 +107,11 @@ export async function startWorker({
   apiKey = "sk_sandbox",
   sessionSecret = randomBytes(32).toString("hex"),
   name = "worker-example",
+  vars = {},
+  exampleDir = EXAMPLE_DIR,
 } = {}) {
   if (!sandboxUrl) throw new Error("startWorker: sandboxUrl is required");
-  const dir = await prepareWorker({ tarball, name });
+  const dir = await prepareWorker({ tarball, name, exampleDir });
   const listenPort = port || (await freePort());
   const url = `http://127.0.0.1:${listenPort}`;
   const origin = appOrigin ?? url;
@@ -118,6 +124,7 @@ export async function startWorker({
       APP_ORIGIN: origin,
       MARKIFACT_BASE_URL: sandboxUrl,
       ALLOW_INSECURE_LOCALHOST: origin.startsWith("http:") ? "true" : "false",
+      ...vars,
     }),
     { mode: 0o600 },
   );
@@ -193,6 +200,7 @@ async function main() {
       "app-origin": { type: "string" },
       "api-key": { type: "string", default: "sk_sandbox" },
       "session-secret": { type: "string" },
+      var: { type: "string", multiple: true, default: [] },
     },
     strict: true,
   });
@@ -202,7 +210,14 @@ async function main() {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${values.port} is not a port`);
 
+  const vars = {};
+  for (const assignment of values.var) {
+    const eq = assignment.indexOf("=");
+    if (eq < 1 || !/^[A-Z][A-Z0-9_]*$/.test(assignment.slice(0, eq))) throw new Error(`--var ${assignment} is not NAME=VALUE`);
+    vars[assignment.slice(0, eq)] = assignment.slice(eq + 1);
+  }
   const worker = await startWorker({
+    vars,
     tarball: tarballFile,
     port,
     sandboxUrl: values.sandbox,

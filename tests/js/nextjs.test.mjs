@@ -13,6 +13,9 @@
 //     verified it (verifyRedirect), which credits the connection to the session;
 //   - forged, replayed, cross-session and edited callbacks are refused and credit nothing, and
 //     refusals keep the state for the genuine redirect;
+//   - a donated link (created in one session, approved by someone whose browser lands on its
+//     callback in another session or none) is refused, credited to no one, and its connection
+//     deleted at Markifact; a failed deletion answers 502 and keeps the state for a reload;
 //   - the edge route handler (runtime "edge") answers parseRedirect + validateRedirectUrl, with
 //     coded errors for bad input.
 import { describe, test, before, after } from "node:test";
@@ -24,7 +27,8 @@ import { closeAfterTests, launchChromium, openPage } from "./helpers/browser.mjs
 import { since } from "./helpers/env.mjs";
 import { NEXTJS_EXAMPLE_DIR, installNextExample } from "./helpers/nextjs.mjs";
 import { cleanup, run, start } from "./helpers/proc.mjs";
-import { checkSandbox, decide, resetSandbox, sandboxUrl } from "./helpers/sandbox.mjs";
+import { checkSandbox, decide, injectFaults, pendingFaults, resetSandbox, sandboxUrl } from "./helpers/sandbox.mjs";
+import { connectionExists, foreignConnection } from "./helpers/worker-browser.mjs";
 
 const API_KEY = "sk_sandbox";
 const MODES = [
@@ -247,7 +251,9 @@ for (const mode of MODES) {
         }
       }
 
-      // A real link of session A, approved: the callback opened without A's session is refused.
+      // A real link of session A, approved: a copy of its callback with an edited connection id
+      // is refused without A's session (the genuine one there is a donated link: see the next
+      // test), and in session A Markifact's status does not confirm it.
       const a = await openPage(browser, `${base}/`);
       let noSession;
       let otherSession;
@@ -255,18 +261,17 @@ for (const mode of MODES) {
         const linkUrl = await createLink(a.page, "ga4");
         const genuine = await decide(linkUrl, "approve");
         assert.ok(genuine.startsWith(`${base}/callback?state=`), genuine);
+        const edited = new URL(genuine);
+        edited.searchParams.set("connection_id", "c_edited");
 
-        noSession = await openPage(browser, genuine);
+        noSession = await openPage(browser, edited.href);
         await expectRefused(noSession.page, "no_session", log);
 
         otherSession = await openPage(browser, `${base}/`);
         await createLink(otherSession.page, "ga4"); // now holds a session of its own
-        await otherSession.page.goto(genuine);
+        await otherSession.page.goto(edited.href);
         await expectRefused(otherSession.page, "session_mismatch", log);
 
-        // In session A, with an edited connection id: Markifact's status does not confirm it.
-        const edited = new URL(genuine);
-        edited.searchParams.set("connection_id", "c_edited");
         await a.page.goto(edited.href);
         await expectRefused(a.page, "verification_failed", log);
 
@@ -294,6 +299,68 @@ for (const mode of MODES) {
         await cleanup(() => a.close(), () => noSession?.close(), () => otherSession?.close());
       }
     });
+
+    // The route is the same code in both builds (which the flows above already exercise): once is enough.
+    if (mode.name === "turbopack") {
+      test("attack: a donated link, approved by a victim who lands on its callback in her session or none: refused, nothing credited, the connection deleted", async () => {
+        const { origin: base, log } = ready();
+        const attacker = await openPage(browser, `${base}/`);
+        const victim = await openPage(browser, `${base}/`);
+        let stranger;
+        try {
+          await createLink(victim.page, "gads"); // the victim has a session of her own
+          // The attacker creates a link in its session and sends the consent URL to the victim, who
+          // approves with her account: Markifact files it under the attacker's external id.
+          const location = await decide(await createLink(attacker.page, "ga4"), "approve");
+          const connectionId = new URL(location).searchParams.get("connection_id");
+          const externalId = new URL(location).searchParams.get("external_id");
+          assert.deepEqual((await sandboxConnections(externalId)).map((c) => c.id), [connectionId]);
+
+          // A forged copy naming another real connection cannot be confirmed: it deletes nothing.
+          const foreign = await foreignConnection();
+          const forged = new URL(location);
+          forged.searchParams.set("connection_id", foreign);
+          await victim.page.goto(forged.href);
+          await expectRefused(victim.page, "session_mismatch", log);
+          assert.equal(await connectionExists(foreign), true, "a forged callback made the app delete a connection");
+
+          // Her browser follows Markifact's redirect, in her session.
+          await victim.page.goto(location);
+          await expectRefused(victim.page, "session_mismatch", log);
+          assert.deepEqual(await sandboxConnections(externalId), [], "the victim's account is still attached to the attacker's external id");
+          assert.match(await victim.page.getByTestId("verdict").textContent(), /asked to remove the connection/);
+          // The state is used up: the attacker cannot complete the callback afterwards either.
+          await attacker.page.goto(location);
+          await expectRefused(attacker.page, "unknown_state", log);
+
+          // A victim with no session at all.
+          stranger = await openPage(browser, await decide(await createLink(attacker.page, "meta_ads"), "approve"));
+          await expectRefused(stranger.page, "no_session", log);
+          assert.deepEqual(await sandboxConnections(externalId), []);
+
+          // The deletion fails (the status read behind verifyRedirect goes through, the DELETE gets
+          // a 503): 502, the state is kept, and a reload removes the connection.
+          const third = await decide(await createLink(attacker.page, "ga4"), "approve");
+          await injectFaults({ delay_ms: 0 }, { status: 503 });
+          await victim.page.goto(third);
+          await expectRefused(victim.page, "upstream_unavailable", log);
+          assert.deepEqual(await pendingFaults(), []);
+          assert.equal((await sandboxConnections(externalId)).length, 1, "the connection is still there");
+          await victim.page.reload();
+          await expectRefused(victim.page, "session_mismatch", log);
+          assert.deepEqual(await sandboxConnections(externalId), []);
+
+          // Nothing was credited to either session.
+          for (const { page } of [attacker, victim]) {
+            await page.goto(`${base}/`);
+            assert.equal(await page.locator("[data-connection-id]").count(), 0, "a session was credited a donated connection");
+          }
+          assert.deepEqual(unexpected(unexpected(victim.problems, 403), 502), []);
+        } finally {
+          await cleanup(() => attacker.close(), () => victim.close(), () => stranger?.close());
+        }
+      });
+    }
 
     test("the Node route handlers refuse cross-site and malformed requests", async () => {
       const { origin: base } = ready();

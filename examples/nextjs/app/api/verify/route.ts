@@ -8,15 +8,21 @@
 //      (`client.verifyRedirect`).
 // Only then is the connection credited to the user and the state deleted (a replay is refused).
 //
+// A completed link coming back in ANOTHER session (or none) is a donated link: someone created it
+// in their session and had this browser's user approve it. Nothing is credited (403 no_session /
+// session_mismatch), and once Markifact confirms the link produced that connection, the state is
+// used up and the connection deleted at Markifact, so the approving user's account does not stay
+// attached to the creator's external_id. A forged or unconfirmable callback deletes nothing.
+//
 // Answers 200 `{ verified: true, connection }`, 200 `{ verified: false, error }` when Markifact
 // reports that the user denied or the provider failed (`connection_failed`: the state is kept,
 // the same link can be retried until it expires), or a JSON error (400, 403, 409, 502).
 import { MarkifactError } from "markifact-connect";
-import { serverConfig } from "@/lib/config";
+import { serverConfig, type ServerConfig } from "@/lib/config";
 import { HttpError, errorResponse, json, readJsonObject, requireSameOriginJson } from "@/lib/http";
 import { isUpstreamTrouble, markifactClient } from "@/lib/markifact";
 import { readSession } from "@/lib/session";
-import { addConnection, claimState, consumeState, peekState, releaseState } from "@/lib/store";
+import { addConnection, claimState, consumeState, peekState, putState, releaseState, type PendingConnect } from "@/lib/store";
 
 export const runtime = "nodejs";
 
@@ -57,24 +63,14 @@ export async function POST(request: Request): Promise<Response> {
       );
     }
     const session = readSession(request.headers.get("cookie"), config.secure);
-    if (!session) {
-      throw new HttpError(403, "no_session", "This browser is not in the session that started the connection.");
+    if (!session || session.id !== pending.sessionId) {
+      return await foreignCallback(config, url, state, pending, session ? "session_mismatch" : "no_session");
     }
-    if (session.id !== pending.sessionId) {
-      throw new HttpError(403, "session_mismatch", "This connection was started by another session.");
-    }
-    if (!claimState(state)) {
-      throw new HttpError(409, "state_in_use", "This connection is being verified by another request.");
-    }
+    claim(state);
 
     let connection;
     try {
-      connection = await markifactClient(config).verifyRedirect(url, {
-        authLinkId: pending.authLinkId,
-        redirectUrl: pending.redirectUrl, // an exact parse against what was sent to Markifact
-        expectedExternalId: pending.externalId,
-        expectedConnectionType: pending.connectionType,
-      });
+      connection = await verify(config, url, pending);
     } catch (error) {
       releaseState(state); // not verified: the genuine redirect may still come
       if (!(error instanceof MarkifactError)) throw error;
@@ -82,10 +78,7 @@ export async function POST(request: Request): Promise<Response> {
         const message = (error.detail ?? "").slice(0, MAX_ERROR_MESSAGE);
         return json({ verified: false, error: { code: error.code, message } });
       }
-      if (isUpstreamTrouble(error)) {
-        console.error(`verify: Markifact unavailable (${error.code}): ${error.message}`);
-        throw new HttpError(502, "upstream_unavailable", "Markifact could not confirm the connection right now; reload to retry.");
-      }
+      if (isUpstreamTrouble(error)) throw unavailable(error);
       // Forged or edited parameters, a pending or expired link, a URL that is not the registered one.
       console.warn(`verify: rejected (${error.code}${error.field ? `, ${error.field}` : ""}): ${error.message}`);
       throw new HttpError(400, error.code, "Markifact did not confirm this connection.");
@@ -101,4 +94,79 @@ export async function POST(request: Request): Promise<Response> {
   } catch (error) {
     return errorResponse(error);
   }
+}
+
+/**
+ * The callback of a link this browser's session did not create: always refused. When Markifact
+ * confirms the link produced the connection the URL names, the state is used up and the
+ * connection deleted; a denial, a pending link or a forged URL (none can be confirmed) deletes
+ * nothing and leaves the state alone. If the deletion fails, the state is put back: 502, and a
+ * reload retries.
+ */
+async function foreignCallback(
+  config: ServerConfig,
+  url: string,
+  state: string,
+  pending: PendingConnect,
+  code: "no_session" | "session_mismatch",
+): Promise<never> {
+  const refused =
+    code === "no_session"
+      ? "This browser is not in the session that started the connection."
+      : "This connection was started by another session.";
+  claim(state);
+  let connection;
+  try {
+    connection = await verify(config, url, pending);
+  } catch (error) {
+    releaseState(state);
+    if (!(error instanceof MarkifactError)) throw error;
+    // Could not ask: the connection may exist; a reload retries the check.
+    if (isUpstreamTrouble(error)) throw unavailable(error);
+    throw new HttpError(403, code, refused);
+  }
+
+  // Taken, exactly once: the state is gone before the deletion starts (a replay is unknown_state).
+  consumeState(state);
+  try {
+    // verifyRedirect matched the connection by the redirect's connection_id: it has an id.
+    await markifactClient(config).deleteConnection(connection.id!);
+  } catch (error) {
+    if (!(error instanceof MarkifactError && error.code === "not_found")) {
+      // Still attached: put the state back so a reload can try the deletion again.
+      putState(state, pending);
+      if (!(error instanceof MarkifactError)) throw error;
+      console.error(`verify: could not remove a connection approved in another session (${error.code})`);
+      throw new HttpError(502, "upstream_unavailable", "Markifact could not remove the connection right now; reload to retry.");
+    }
+  }
+  console.warn(`verify: removed a connection approved in another session (${code})`);
+  throw new HttpError(
+    403,
+    code,
+    `${refused} The account was not connected to anyone here, and Markifact was asked to remove the connection. ` +
+      "If you meant to connect your account, start again from the app.",
+  );
+}
+
+/** Holds `state` for one verification (409 while another request holds it). */
+function claim(state: string): void {
+  if (!claimState(state)) {
+    throw new HttpError(409, "state_in_use", "This connection is being verified by another request.");
+  }
+}
+
+/** verifyRedirect against the state's own record: its link, exact redirect URL, type and creator. */
+function verify(config: ServerConfig, url: string, pending: PendingConnect) {
+  return markifactClient(config).verifyRedirect(url, {
+    authLinkId: pending.authLinkId,
+    redirectUrl: pending.redirectUrl, // an exact parse against what was sent to Markifact
+    expectedExternalId: pending.externalId,
+    expectedConnectionType: pending.connectionType,
+  });
+}
+
+function unavailable(error: MarkifactError): HttpError {
+  console.error(`verify: Markifact unavailable (${error.code}): ${error.message}`);
+  return new HttpError(502, "upstream_unavailable", "Markifact could not confirm the connection right now; reload to retry.");
 }

@@ -196,17 +196,9 @@ impl App {
         if request.method == "OPTIONS" {
             return Outcome::Respond(preflight(request));
         }
-        let Some(segments) = request
-            .path()
-            .split('/')
-            .skip(1)
-            .map(decode_path_segment)
-            .collect::<Option<Vec<String>>>()
-        else {
-            let mut response =
-                Response::detail(400, "the path is not valid UTF-8 once percent-decoded");
-            response.close = true;
-            return Outcome::Respond(response);
+        let segments = match path_segments(request) {
+            Ok(segments) => segments,
+            Err(response) => return Outcome::Respond(response),
         };
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         match segments.first() {
@@ -594,17 +586,9 @@ impl App {
     /// (text/plain, an HTML form), and the preflight a JSON POST needs is refused here (`OPTIONS`
     /// is a 405, and no control answer carries CORS headers).
     fn control(&self, request: &Request) -> Response {
-        let Some(segments) = request
-            .path()
-            .split('/')
-            .skip(1)
-            .map(decode_path_segment)
-            .collect::<Option<Vec<String>>>()
-        else {
-            let mut response =
-                Response::detail(400, "the path is not valid UTF-8 once percent-decoded");
-            response.close = true;
-            return response;
+        let segments = match path_segments(request) {
+            Ok(segments) => segments,
+            Err(response) => return response,
         };
         let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
         let method = request.method.as_str();
@@ -849,4 +833,20 @@ fn preflight(request: &Request) -> Response {
         response = response.with_header("access-control-allow-private-network", "true");
     }
     response
+}
+
+/// The path's segments, percent-decoded; a 400 (closing the connection) when one is not UTF-8.
+fn path_segments(request: &Request) -> Result<Vec<String>, Response> {
+    request
+        .path()
+        .split('/')
+        .skip(1)
+        .map(decode_path_segment)
+        .collect::<Option<Vec<String>>>()
+        .ok_or_else(|| {
+            let mut response =
+                Response::detail(400, "the path is not valid UTF-8 once percent-decoded");
+            response.close = true;
+            response
+        })
 }

@@ -18,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   test            install what is missing, then run every test (native, wasm in Node and
-                  Chromium, the packed npm package in Node, Chromium, Vite and workerd)
+                  Chromium, the packed npm package in Next.js, five bundlers, Node, Deno,
+                  Bun, workerd, Chromium, Firefox and WebKit)
   demo [--port N] build the package, start the sandbox and the Worker callback handler
                   (workerd), and serve the demo (www/) on 127.0.0.1 (default port 8080)
   sandbox [--port N] [flags]

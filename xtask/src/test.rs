@@ -36,7 +36,7 @@ pub fn run() -> Result<(), String> {
     step("the demo stack: sandbox, Worker (workerd) and www/");
     let demo = DemoStack::start(0, &tarball)?;
 
-    step("npm package: the packed tarball in Node, tsc, Chromium, Vite and workerd");
+    step("npm package: the packed tarball in every environment of the README's Compatibility table, the Worker and the demo");
     cmd::new(
         "node",
         &[

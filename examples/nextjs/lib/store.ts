@@ -52,13 +52,18 @@ const store: Store = (global[KEY] ??= {
   connections: new Map(),
 });
 
-export function getSession(id: string): Session | undefined {
-  const session = store.sessions.get(id);
-  if (session && Date.now() - session.createdAt > SESSION_TTL_MS) {
-    store.sessions.delete(id);
+/** `map`'s entry for `key` while it is younger than `ttlMs`; an expired one is dropped. */
+function fresh<V extends { createdAt: number }>(map: Map<string, V>, key: string, ttlMs: number): V | undefined {
+  const value = map.get(key);
+  if (value && Date.now() - value.createdAt > ttlMs) {
+    map.delete(key);
     return undefined;
   }
-  return session;
+  return value;
+}
+
+export function getSession(id: string): Session | undefined {
+  return fresh(store.sessions, id, SESSION_TTL_MS);
 }
 
 export function putSession(session: Session): void {
@@ -73,12 +78,7 @@ export function putState(state: string, pending: PendingConnect): void {
 
 /** The pending attempt of `state`, unless unknown or expired. */
 export function peekState(state: string): PendingConnect | undefined {
-  const pending = store.states.get(state);
-  if (pending && Date.now() - pending.createdAt > STATE_TTL_MS) {
-    store.states.delete(state);
-    return undefined;
-  }
-  return pending;
+  return fresh(store.states, state, STATE_TTL_MS);
 }
 
 /**

@@ -36,7 +36,7 @@ export async function limitLinkCreation(request, config, user) {
  * smallest block one subscriber usually gets. `wrangler dev` sets it from the socket unless the
  * request brings its own (the tests use that to act as several clients).
  */
-export function clientAddress(request) {
+function clientAddress(request) {
   const ip = (request.headers.get("cf-connecting-ip") ?? "").trim().toLowerCase();
   if (ip === "") return "unknown";
   if (!ip.includes(":")) return ip;

@@ -106,6 +106,10 @@ impl ClientConfig {
         })
     }
 
+    pub(crate) fn api_key(&self) -> Option<&str> {
+        self.api_key.as_deref()
+    }
+
     /// Whether requests carry an API key.
     pub fn has_api_key(&self) -> bool {
         self.api_key.is_some()

@@ -36,7 +36,7 @@
 //! struct Canned;
 //!
 //! impl Runtime for Canned {
-//!     async fn send(&self, request: &HttpRequest<'_>) -> markifact_connect::Result<RawResponse> {
+//!     async fn send(&self, request: &HttpRequest) -> markifact_connect::Result<RawResponse> {
 //!         assert_eq!(request.url, "https://api.markifact.com/v1/connections/auth-links/link_1/status");
 //!         let body = r#"{"id":"link_1","status":"pending","connection_type":"ga4",
 //!             "expires_at":1767225600000,"created_at":1767139200000,"updated_at":1767139200000}"#;
@@ -61,18 +61,26 @@
 //! ```
 
 mod api;
+mod call;
+#[cfg(test)]
+mod call_tests;
+mod calls;
 mod config;
 pub(crate) mod decode;
 mod poll;
 pub mod request;
 pub mod response;
+mod exchange;
 mod retry;
 pub mod verify;
+mod wait;
 mod warnings;
 
 pub use api::{
-    response_too_large, Client, CreateAuthLink, HttpRequest, RawResponse, Runtime, VerifyRedirect,
+    drive, not_a_response, redirect_refused, response_too_large, Client, CreateAuthLink,
+    HttpRequest, RawResponse, Runtime, VerifyRedirect,
 };
+pub use call::{Action, Call, Event};
 pub use config::{ClientConfig, ClientSettings, DEFAULT_TIMEOUT_MS};
 pub use poll::{PollPolicy, PollStep};
 pub use request::{LookupBy, Method, Request};

@@ -121,8 +121,8 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 pub struct StdRuntime;
 
 impl Runtime for StdRuntime {
-    async fn send(&self, request: &HttpRequest<'_>) -> markifact_connect::Result<RawResponse> {
-        let url = url::Url::parse(request.url).map_err(|e| Error::network(e.to_string()))?;
+    async fn send(&self, request: &HttpRequest) -> markifact_connect::Result<RawResponse> {
+        let url = url::Url::parse(&request.url).map_err(|e| Error::network(e.to_string()))?;
         let addr = url
             .socket_addrs(|| None)
             .ok()
@@ -140,7 +140,7 @@ impl Runtime for StdRuntime {
             request.method.as_str(),
             path,
             &headers,
-            request.body,
+            request.body.as_deref(),
             timeout,
         ) {
             Ok(raw) => Ok(RawResponse {

@@ -20,13 +20,7 @@ export function contextHeader(connectionIds) {
   return main.contextHeader(connectionIds);
 }
 
-export class MarkifactClient extends main.MarkifactClient {
-  constructor(options) {
-    ready();
-    super(options);
-  }
-}
-
+export { MarkifactClient } from "./client.js";
 export { parseRedirect, errorCodes } from "./glue.js";
 export { MarkifactError } from "./markifact-error.js";
 export { openAuthLink, completeAuthRedirect } from "./connect.js";

@@ -167,13 +167,26 @@ impl Client {
     }
 
     /// Creates an auth link: [`Call::create_auth_link`].
-    pub async fn create_auth_link(&self, rt: &impl Runtime, link: &CreateAuthLink) -> Result<AuthLink> {
+    pub async fn create_auth_link(
+        &self,
+        rt: &impl Runtime,
+        link: &CreateAuthLink,
+    ) -> Result<AuthLink> {
         drive(rt, Call::create_auth_link(&self.config, link)?, |_| {}).await
     }
 
     /// Reads an auth link's status: [`Call::auth_link_status`].
-    pub async fn get_auth_link_status(&self, rt: &impl Runtime, auth_link_id: &str) -> Result<AuthLinkStatus> {
-        drive(rt, Call::auth_link_status(&self.config, auth_link_id)?, |_| {}).await
+    pub async fn get_auth_link_status(
+        &self,
+        rt: &impl Runtime,
+        auth_link_id: &str,
+    ) -> Result<AuthLinkStatus> {
+        drive(
+            rt,
+            Call::auth_link_status(&self.config, auth_link_id)?,
+            |_| {},
+        )
+        .await
     }
 
     /// Polls an auth link until it is `connected` or `expired`, calling `on_poll` with each
@@ -185,7 +198,12 @@ impl Client {
         timeout_ms: u64,
         on_poll: impl FnMut(&AuthLinkStatus),
     ) -> Result<AuthLinkStatus> {
-        drive(rt, Call::wait_for_auth_link(&self.config, auth_link_id, timeout_ms)?, on_poll).await
+        drive(
+            rt,
+            Call::wait_for_auth_link(&self.config, auth_link_id, timeout_ms)?,
+            on_poll,
+        )
+        .await
     }
 
     /// Lists the connections the key can see: [`Call::list_connections`].
@@ -200,13 +218,32 @@ impl Client {
     }
 
     /// Looks connections up by Markifact id or by your external id: [`Call::get_connection`].
-    pub async fn get_connection(&self, rt: &impl Runtime, id: &str, lookup_by: LookupBy) -> Result<Vec<Connection>> {
-        drive(rt, Call::get_connection(&self.config, id, lookup_by)?, |_| {}).await
+    pub async fn get_connection(
+        &self,
+        rt: &impl Runtime,
+        id: &str,
+        lookup_by: LookupBy,
+    ) -> Result<Vec<Connection>> {
+        drive(
+            rt,
+            Call::get_connection(&self.config, id, lookup_by)?,
+            |_| {},
+        )
+        .await
     }
 
     /// Deletes a connection by Markifact id: [`Call::delete_connection`].
-    pub async fn delete_connection(&self, rt: &impl Runtime, connection_id: &str) -> Result<Connection> {
-        drive(rt, Call::delete_connection(&self.config, connection_id)?, |_| {}).await
+    pub async fn delete_connection(
+        &self,
+        rt: &impl Runtime,
+        connection_id: &str,
+    ) -> Result<Connection> {
+        drive(
+            rt,
+            Call::delete_connection(&self.config, connection_id)?,
+            |_| {},
+        )
+        .await
     }
 
     /// The connection types Markifact offers: [`Call::list_connection_types`].
@@ -215,7 +252,12 @@ impl Client {
     }
 
     /// Parses a redirect and confirms it with the API: [`Call::verify_redirect`].
-    pub async fn verify_redirect(&self, rt: &impl Runtime, url: &str, check: &VerifyRedirect<'_>) -> Result<Connection> {
+    pub async fn verify_redirect(
+        &self,
+        rt: &impl Runtime,
+        url: &str,
+        check: &VerifyRedirect<'_>,
+    ) -> Result<Connection> {
         drive(rt, Call::verify_redirect(&self.config, url, check)?, |_| {}).await
     }
 
@@ -226,6 +268,11 @@ impl Client {
         redirect: &RedirectResult,
         expectations: &VerifyExpectations<'_>,
     ) -> Result<Connection> {
-        drive(rt, Call::verify_parsed_redirect(&self.config, redirect, expectations)?, |_| {}).await
+        drive(
+            rt,
+            Call::verify_parsed_redirect(&self.config, redirect, expectations)?,
+            |_| {},
+        )
+        .await
     }
 }

@@ -69,13 +69,21 @@ impl Call<AuthLinkStatus> {
     /// `GET /v1/connections/auth-links/{id}/status`.
     pub fn auth_link_status(config: &ClientConfig, auth_link_id: &str) -> Result<Self> {
         let request = request::auth_link_status(auth_link_id)?;
-        Ok(exchange(config, &request, Box::new(response::auth_link_status)))
+        Ok(exchange(
+            config,
+            &request,
+            Box::new(response::auth_link_status),
+        ))
     }
 
     /// Polls an auth link until it is `connected` or `expired` (backoff with jitter, honouring
     /// `Retry-After`), reporting each status read as [`Action::Progress`](super::Action); fails
     /// with `timeout` after `wait_ms`.
-    pub fn wait_for_auth_link(config: &ClientConfig, auth_link_id: &str, wait_ms: u64) -> Result<Self> {
+    pub fn wait_for_auth_link(
+        config: &ClientConfig,
+        auth_link_id: &str,
+        wait_ms: u64,
+    ) -> Result<Self> {
         let request = request::auth_link_status(auth_link_id)?;
         let http = http_request(config, &request, u64::MAX);
         Ok(Call::new(config, Wait::new(config, http, wait_ms)))
@@ -90,13 +98,21 @@ impl Call<Vec<Connection>> {
         connection_type: Option<&str>,
     ) -> Result<Self> {
         let request = request::list_connections(external_id, connection_type)?;
-        Ok(exchange(config, &request, Box::new(response::list_connections)))
+        Ok(exchange(
+            config,
+            &request,
+            Box::new(response::list_connections),
+        ))
     }
 
     /// `GET /v1/connections/{id}`: by Markifact id or by your external id; always a list.
     pub fn get_connection(config: &ClientConfig, id: &str, lookup_by: LookupBy) -> Result<Self> {
         let request = request::get_connection(id, lookup_by)?;
-        Ok(exchange(config, &request, Box::new(response::get_connection)))
+        Ok(exchange(
+            config,
+            &request,
+            Box::new(response::get_connection),
+        ))
     }
 }
 
@@ -104,12 +120,20 @@ impl Call<Connection> {
     /// `DELETE /v1/connections/{id}` (never retried); the deleted connection.
     pub fn delete_connection(config: &ClientConfig, connection_id: &str) -> Result<Self> {
         let request = request::delete_connection(connection_id)?;
-        Ok(exchange(config, &request, Box::new(response::delete_connection)))
+        Ok(exchange(
+            config,
+            &request,
+            Box::new(response::delete_connection),
+        ))
     }
 
     /// The server-side truth check of a redirect URL: parses it (exactly, given the
     /// `redirect_url`), then confirms it with the API; see [`verify`](super::verify).
-    pub fn verify_redirect(config: &ClientConfig, url: &str, check: &VerifyRedirect<'_>) -> Result<Self> {
+    pub fn verify_redirect(
+        config: &ClientConfig,
+        url: &str,
+        check: &VerifyRedirect<'_>,
+    ) -> Result<Self> {
         let redirect = crate::parse_redirect(
             url,
             ParseOptions {
@@ -132,7 +156,9 @@ impl Call<Connection> {
         expectations: &VerifyExpectations<'_>,
     ) -> Result<Self> {
         let (request, lookup, success) = match verify::plan_verification(redirect, expectations)? {
-            VerifyPlan::AuthLinkStatus { redirect, request } => (request, Lookup::AuthLink, redirect),
+            VerifyPlan::AuthLinkStatus { redirect, request } => {
+                (request, Lookup::AuthLink, redirect)
+            }
             VerifyPlan::ConnectionLookup { redirect, request } => {
                 (request, Lookup::Connection, redirect)
             }
@@ -166,7 +192,11 @@ impl Call<Connection> {
 impl Call<Vec<ConnectionType>> {
     /// `GET /v1/connections/types`.
     pub fn list_connection_types(config: &ClientConfig) -> Self {
-        exchange(config, &request::list_connection_types(), Box::new(response::connection_types))
+        exchange(
+            config,
+            &request::list_connection_types(),
+            Box::new(response::connection_types),
+        )
     }
 }
 

@@ -54,7 +54,12 @@ impl Wait {
     }
 
     /// What follows a poll: sleep, or done (the final status, or a timeout).
-    fn next(&mut self, retry_after: Option<u64>, now_ms: u64, random: f64) -> Action<AuthLinkStatus> {
+    fn next(
+        &mut self,
+        retry_after: Option<u64>,
+        now_ms: u64,
+        random: f64,
+    ) -> Action<AuthLinkStatus> {
         let step = self.policy.next(
             self.last.as_ref().map(|s| s.status),
             retry_after,
@@ -117,7 +122,8 @@ impl Machine<AuthLinkStatus> for Wait {
                 *next
             }
             (State::Polling, Event::Response(raw)) => {
-                let polled = received(&raw, now_ms).and_then(|view| response::auth_link_status(&view));
+                let polled =
+                    received(&raw, now_ms).and_then(|view| response::auth_link_status(&view));
                 self.polled(polled, now_ms, random)
             }
             (State::Polling, Event::Failed(error)) => self.polled(Err(error), now_ms, random),

@@ -1,20 +1,17 @@
-//! `MarkifactClient`: the core's sans-IO client driven by `fetch`.
-//!
-//! Every method returns a Promise and reports every failure, argument errors included, as a
-//! rejected `MarkifactError`: an async API that sometimes throws synchronously is a trap.
+//! The client's calls for the npm package's `MarkifactClient` (js/client.js): `ClientCore`
+//! checks the options and starts calls, each a `CoreCall` that js/client.js steps with what
+//! `fetch` and the timers did. Every decision is the core's [`Call`]; this layer converts
+//! arguments, events and results, and never awaits anything.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
-
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{js_error, optional, required_text, to_js, wrong_type};
-use super::fetch::{FetchRuntime, Signal};
 use crate::client::verify::VerifyExpectations;
-use crate::client::{Client, ClientConfig, ClientSettings, CreateAuthLink, LookupBy};
+use crate::client::{
+    not_a_response, redirect_refused, response_too_large, Action, Call, ClientConfig,
+    ClientSettings, CreateAuthLink, Event, LookupBy, RawResponse, MAX_RESPONSE_BYTES,
+};
 use crate::redirect::{RedirectError, RedirectSuccess};
 use crate::{Error, ErrorCode, RedirectResult, Rule};
 
@@ -116,25 +113,20 @@ extern "C" {
 /// How long `waitForAuthLink` waits by default: 10 minutes.
 const DEFAULT_WAIT_MS: u64 = 600_000;
 
-struct Inner {
-    client: Client,
+/// The client's validated options; js/client.js wraps it as `MarkifactClient`.
+#[wasm_bindgen(skip_typescript)]
+pub struct ClientCore {
+    config: ClientConfig,
     fetch: Function,
     on_warning: Option<Function>,
 }
 
-/// A client for the Markifact Connections API. Construct it server-side with the secret API key,
-/// or anywhere with `baseUrl` pointing at your own proxy.
 #[wasm_bindgen]
-pub struct MarkifactClient {
-    inner: Rc<Inner>,
-}
-
-#[wasm_bindgen]
-impl MarkifactClient {
+impl ClientCore {
     /// Checks the options; throws `invalid_request`, or `browser_key_refused` for an `apiKey` in
     /// a browser without `dangerouslyAllowBrowser`.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: Option<ClientOptionsArg>) -> Result<MarkifactClient, JsValue> {
+    pub fn new(options: Option<ClientOptionsArg>) -> Result<ClientCore, JsValue> {
         let options = options.as_deref();
         let string = |key| optional(options, key, JsValue::as_string, "a string");
         let flag = |key| optional(options, key, JsValue::as_bool, "a boolean");
@@ -176,250 +168,326 @@ impl MarkifactClient {
                 })?,
         };
         let on_warning = optional(options, "onWarning", as_function, "a function")?;
-        Ok(MarkifactClient {
-            inner: Rc::new(Inner {
-                client: Client::new(config),
-                fetch,
-                on_warning,
-            }),
+        Ok(ClientCore {
+            config,
+            fetch,
+            on_warning,
         })
     }
 
-    /// Creates an auth link, after validating every input locally.
-    #[wasm_bindgen(js_name = createAuthLink, unchecked_return_type = "Promise<AuthLink>")]
-    pub fn create_auth_link(
-        &self,
-        params: CreateAuthLinkParamsArg,
-        options: Option<CallOptionsArg>,
-    ) -> Promise {
-        let params = JsValue::from(params);
-        self.call(options.map(JsValue::from), move |inner, rt, _| async move {
-            let text = |key| -> Result<Option<String>, JsValue> {
-                match optional(Some(&params), key, |v| Some(v.clone()), "")? {
-                    None => Ok(None),
-                    Some(value) => required_text(&value, key).map(Some),
-                }
-            };
-            let link = CreateAuthLink {
-                connection_type: text("connectionType")?
-                    .ok_or_else(|| wrong_type("connectionType", "a string"))?,
-                redirect_url: text("redirectUrl")?,
-                external_id: text("externalId")?,
-                is_private: optional(Some(&params), "isPrivate", JsValue::as_bool, "a boolean")?,
-            };
-            let created = inner
-                .client
-                .create_auth_link(&rt, &link)
-                .await
-                .map_err(js_api_error)?;
-            if let Some(on_warning) = &inner.on_warning {
-                for warning in &created.warnings {
-                    let _ = on_warning.call1(&JsValue::UNDEFINED, &JsValue::from_str(warning));
-                }
+    /// The `fetch` to send requests with: the option, or the global one.
+    #[wasm_bindgen(getter)]
+    pub fn fetch(&self) -> Function {
+        self.fetch.clone()
+    }
+
+    /// The `onWarning` option.
+    #[wasm_bindgen(getter, js_name = onWarning)]
+    pub fn on_warning(&self) -> Option<Function> {
+        self.on_warning.clone()
+    }
+
+    /// `createAuthLink(params, options)`: [`Call::create_auth_link`].
+    #[wasm_bindgen(js_name = createAuthLink)]
+    pub fn create_auth_link(&self, params: JsValue, options: JsValue) -> Result<CoreCall, JsValue> {
+        let text = |key| -> Result<Option<String>, JsValue> {
+            match optional(Some(&params), key, |v| Some(v.clone()), "")? {
+                None => Ok(None),
+                Some(value) => required_text(&value, key).map(Some),
             }
-            to_js(&created)
-        })
+        };
+        let link = CreateAuthLink {
+            connection_type: text("connectionType")?
+                .ok_or_else(|| wrong_type("connectionType", "a string"))?,
+            redirect_url: text("redirectUrl")?,
+            external_id: text("externalId")?,
+            is_private: optional(Some(&params), "isPrivate", JsValue::as_bool, "a boolean")?,
+        };
+        let call = Call::create_auth_link(&self.config, &link).map_err(js_api_error)?;
+        CoreCall::new(call.map(to_js), &options, None)
     }
 
-    /// Reads an auth link's status.
-    #[wasm_bindgen(js_name = getAuthLinkStatus, unchecked_return_type = "Promise<AuthLinkStatus>")]
+    /// `getAuthLinkStatus(authLinkId, options)`: [`Call::auth_link_status`].
+    #[wasm_bindgen(js_name = getAuthLinkStatus)]
     pub fn get_auth_link_status(
         &self,
-        #[wasm_bindgen(js_name = authLinkId, unchecked_param_type = "string")]
         auth_link_id: JsValue,
-        options: Option<CallOptionsArg>,
-    ) -> Promise {
-        self.call(options.map(JsValue::from), move |inner, rt, _| async move {
-            let id = required_text(&auth_link_id, "authLinkId")?;
-            to_js(
-                &inner
-                    .client
-                    .get_auth_link_status(&rt, &id)
-                    .await
-                    .map_err(js_api_error)?,
-            )
-        })
+        options: JsValue,
+    ) -> Result<CoreCall, JsValue> {
+        let id = required_text(&auth_link_id, "authLinkId")?;
+        let call = Call::auth_link_status(&self.config, &id).map_err(js_api_error)?;
+        CoreCall::new(call.map(to_js), &options, None)
     }
 
-    /// Polls an auth link until it is `connected` or `expired`, with backoff and jitter.
-    #[wasm_bindgen(js_name = waitForAuthLink, unchecked_return_type = "Promise<AuthLinkStatus>")]
+    /// `waitForAuthLink(authLinkId, { timeoutMs, onPoll })`: [`Call::wait_for_auth_link`].
+    #[wasm_bindgen(js_name = waitForAuthLink)]
     pub fn wait_for_auth_link(
         &self,
-        #[wasm_bindgen(js_name = authLinkId, unchecked_param_type = "string")]
         auth_link_id: JsValue,
-        options: Option<WaitOptionsArg>,
-    ) -> Promise {
-        self.call(
-            options.map(JsValue::from),
-            move |inner, rt, options| async move {
-                let id = required_text(&auth_link_id, "authLinkId")?;
-                let options = options.as_ref();
-                let timeout = optional(options, "timeoutMs", as_count, "a non-negative integer")?
-                    .unwrap_or(DEFAULT_WAIT_MS);
-                let on_poll = optional(options, "onPoll", as_function, "a function")?;
-                let report = |status: &crate::models::AuthLinkStatus| {
-                    if let (Some(on_poll), Ok(json)) = (&on_poll, to_js(status)) {
-                        let _ = on_poll.call1(&JsValue::UNDEFINED, &json);
-                    }
-                };
-                let status = inner
-                    .client
-                    .wait_for_auth_link(&rt, &id, timeout, report)
-                    .await;
-                to_js(&status.map_err(js_api_error)?)
-            },
-        )
+        options: JsValue,
+    ) -> Result<CoreCall, JsValue> {
+        let id = required_text(&auth_link_id, "authLinkId")?;
+        let wait_ms = optional(
+            Some(&options),
+            "timeoutMs",
+            as_count,
+            "a non-negative integer",
+        )?
+        .unwrap_or(DEFAULT_WAIT_MS);
+        let on_poll = optional(Some(&options), "onPoll", as_function, "a function")?;
+        let call = Call::wait_for_auth_link(&self.config, &id, wait_ms).map_err(js_api_error)?;
+        CoreCall::new(call.map(to_js), &options, on_poll)
     }
 
-    /// Lists the connections the key can see, optionally filtered (AND).
-    #[wasm_bindgen(js_name = listConnections, unchecked_return_type = "Promise<Connection[]>")]
-    pub fn list_connections(&self, options: Option<ListOptionsArg>) -> Promise {
-        self.call(
-            options.map(JsValue::from),
-            move |inner, rt, options| async move {
-                let external_id = optional(
-                    options.as_ref(),
-                    "externalId",
-                    JsValue::as_string,
-                    "a string",
-                )?;
-                let connection_type =
-                    optional(options.as_ref(), "type", JsValue::as_string, "a string")?;
-                let found = inner
-                    .client
-                    .list_connections(&rt, external_id.as_deref(), connection_type.as_deref())
-                    .await;
-                to_js(&found.map_err(js_api_error)?)
-            },
+    /// `listConnections({ externalId, type })`: [`Call::list_connections`].
+    #[wasm_bindgen(js_name = listConnections)]
+    pub fn list_connections(&self, options: JsValue) -> Result<CoreCall, JsValue> {
+        let string = |key| optional(Some(&options), key, JsValue::as_string, "a string");
+        let (external_id, connection_type) = (string("externalId")?, string("type")?);
+        let call = Call::list_connections(
+            &self.config,
+            external_id.as_deref(),
+            connection_type.as_deref(),
         )
+        .map_err(js_api_error)?;
+        CoreCall::new(call.map(to_js), &options, None)
     }
 
-    /// Looks connections up by Markifact id or by your external id; always an array.
-    #[wasm_bindgen(js_name = getConnection, unchecked_return_type = "Promise<Connection[]>")]
-    pub fn get_connection(
-        &self,
-        #[wasm_bindgen(js_name = idOrExternalId, unchecked_param_type = "string")] id: JsValue,
-        options: Option<GetOptionsArg>,
-    ) -> Promise {
-        self.call(
-            options.map(JsValue::from),
-            move |inner, rt, options| async move {
-                let id = required_text(&id, "idOrExternalId")?;
-                let lookup_by =
-                    match optional(options.as_ref(), "lookupBy", JsValue::as_string, "a string")?
-                        .as_deref()
-                    {
-                        None | Some("id") => LookupBy::Id,
-                        Some("externalId") => LookupBy::ExternalId,
-                        Some(_) => return Err(wrong_type("lookupBy", "\"id\" or \"externalId\"")),
-                    };
-                let found = inner
-                    .client
-                    .get_connection(&rt, &id, lookup_by)
-                    .await
-                    .map_err(|e| {
-                        js_api_error(
-                            e.rename_field("id", "idOrExternalId")
-                                .rename_field("external_id", "idOrExternalId"),
-                        )
-                    });
-                to_js(&found?)
-            },
-        )
-    }
-
-    /// Deletes a connection by Markifact id (never retried); resolves with the deleted connection.
-    #[wasm_bindgen(js_name = deleteConnection, unchecked_return_type = "Promise<Connection>")]
-    pub fn delete_connection(
-        &self,
-        #[wasm_bindgen(js_name = connectionId, unchecked_param_type = "string")] id: JsValue,
-        options: Option<CallOptionsArg>,
-    ) -> Promise {
-        self.call(options.map(JsValue::from), move |inner, rt, _| async move {
-            let id = required_text(&id, "connectionId")?;
-            to_js(
-                &inner
-                    .client
-                    .delete_connection(&rt, &id)
-                    .await
-                    .map_err(js_api_error)?,
+    /// `getConnection(idOrExternalId, { lookupBy })`: [`Call::get_connection`].
+    #[wasm_bindgen(js_name = getConnection)]
+    pub fn get_connection(&self, id: JsValue, options: JsValue) -> Result<CoreCall, JsValue> {
+        let id = required_text(&id, "idOrExternalId")?;
+        let lookup_by = match optional(Some(&options), "lookupBy", JsValue::as_string, "a string")?
+            .as_deref()
+        {
+            None | Some("id") => LookupBy::Id,
+            Some("externalId") => LookupBy::ExternalId,
+            Some(_) => return Err(wrong_type("lookupBy", "\"id\" or \"externalId\"")),
+        };
+        let call = Call::get_connection(&self.config, &id, lookup_by).map_err(|e| {
+            js_api_error(
+                e.rename_field("id", "idOrExternalId")
+                    .rename_field("external_id", "idOrExternalId"),
             )
-        })
+        })?;
+        CoreCall::new(call.map(to_js), &options, None)
     }
 
-    /// The connection types Markifact offers.
-    #[wasm_bindgen(js_name = listConnectionTypes, unchecked_return_type = "Promise<ConnectionType[]>")]
-    pub fn list_connection_types(&self, options: Option<CallOptionsArg>) -> Promise {
-        self.call(options.map(JsValue::from), move |inner, rt, _| async move {
-            to_js(
-                &inner
-                    .client
-                    .list_connection_types(&rt)
-                    .await
-                    .map_err(js_api_error)?,
-            )
-        })
+    /// `deleteConnection(connectionId)`: [`Call::delete_connection`].
+    #[wasm_bindgen(js_name = deleteConnection)]
+    pub fn delete_connection(&self, id: JsValue, options: JsValue) -> Result<CoreCall, JsValue> {
+        let id = required_text(&id, "connectionId")?;
+        let call = Call::delete_connection(&self.config, &id).map_err(js_api_error)?;
+        CoreCall::new(call.map(to_js), &options, None)
     }
 
-    /// The server-side truth check of a redirect: parses it, then confirms with the API that the
-    /// link is connected and that connection, type and external id all match. Resolves with the
-    /// verified connection; rejects with `verification_failed` (or `connection_failed` for an
-    /// error redirect).
-    #[wasm_bindgen(js_name = verifyRedirect, unchecked_return_type = "Promise<Connection>")]
-    pub fn verify_redirect(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
-        options: Option<VerifyOptionsArg>,
-    ) -> Promise {
-        self.call(
-            options.map(JsValue::from),
-            move |inner, rt, options| async move {
-                let url = url
-                    .as_string()
-                    .ok_or_else(|| wrong_type("url", "a string"))?;
-                let get = |key| optional(options.as_ref(), key, JsValue::as_string, "a string");
-                let (auth_link_id, external_id, connection_type, redirect_url) = (
-                    get("authLinkId")?,
-                    get("expectedExternalId")?,
-                    get("expectedConnectionType")?,
-                    get("redirectUrl")?,
-                );
-                let redirect = parse_with_parser_wasm(&url, redirect_url.as_deref())?;
-                let expectations = VerifyExpectations {
-                    auth_link_id: auth_link_id.as_deref(),
-                    expected_external_id: external_id.as_deref(),
-                    expected_connection_type: connection_type.as_deref(),
-                };
-                to_js(
-                    &inner
-                        .client
-                        .verify_parsed_redirect(&rt, &redirect, &expectations)
-                        .await
-                        .map_err(js_api_error)?,
-                )
-            },
+    /// `listConnectionTypes()`: [`Call::list_connection_types`].
+    #[wasm_bindgen(js_name = listConnectionTypes)]
+    pub fn list_connection_types(&self, options: JsValue) -> Result<CoreCall, JsValue> {
+        CoreCall::new(
+            Call::list_connection_types(&self.config).map(to_js),
+            &options,
+            None,
         )
+    }
+
+    /// `verifyRedirect(url, expectations)`: parsed by the parser wasm, then
+    /// [`Call::verify_parsed_redirect`].
+    #[wasm_bindgen(js_name = verifyRedirect)]
+    pub fn verify_redirect(&self, url: JsValue, options: JsValue) -> Result<CoreCall, JsValue> {
+        let url = url
+            .as_string()
+            .ok_or_else(|| wrong_type("url", "a string"))?;
+        let get = |key| optional(Some(&options), key, JsValue::as_string, "a string");
+        let (auth_link_id, external_id, connection_type, redirect_url) = (
+            get("authLinkId")?,
+            get("expectedExternalId")?,
+            get("expectedConnectionType")?,
+            get("redirectUrl")?,
+        );
+        let redirect = parse_with_parser_wasm(&url, redirect_url.as_deref())?;
+        let expectations = VerifyExpectations {
+            auth_link_id: auth_link_id.as_deref(),
+            expected_external_id: external_id.as_deref(),
+            expected_connection_type: connection_type.as_deref(),
+        };
+        let call = Call::verify_parsed_redirect(&self.config, &redirect, &expectations)
+            .map_err(js_api_error)?;
+        CoreCall::new(call.map(to_js), &options, None)
     }
 }
 
-impl MarkifactClient {
-    /// Runs a method body as a Promise, with the call's runtime (its `signal`) and options.
-    fn call<F, Fut>(&self, options: Option<JsValue>, body: F) -> Promise
-    where
-        F: FnOnce(Rc<Inner>, FetchRuntime, Option<JsValue>) -> Fut + 'static,
-        Fut: Future<Output = Result<JsValue, JsValue>> + 'static,
-    {
-        let inner = self.inner.clone();
-        // Boxed, so the Promise and task machinery is compiled once rather than once per method.
-        let task: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> = Box::pin(async move {
-            let signal = optional(options.as_ref(), "signal", as_signal, "an AbortSignal")?;
-            let rt = FetchRuntime {
-                fetch: inner.fetch.clone(),
-                signal,
-            };
-            body(inner, rt, options).await
-        });
-        future_to_promise(task)
+// What happened since the last action, as js/client.js reports it (the same numbers are there).
+const CONTINUE: u32 = 0;
+const RESPONSE: u32 = 1;
+const TIMEOUT: u32 = 2;
+const ABORTED: u32 = 3;
+const ABORTED_BEFORE_SEND: u32 = 4;
+const NETWORK: u32 = 5;
+const TOO_LARGE: u32 = 6;
+const NOT_A_RESPONSE: u32 = 7;
+const OPAQUE_REDIRECT: u32 = 8;
+
+/// One call in progress: [`step`](CoreCall::step) it with what happened; it answers 0 (send the
+/// request its getters describe), 1 (sleep `sleepMs`), 2 (report `output()` to `onProgress`)
+/// or 3 (done: `output()` returns the result or throws the `MarkifactError`).
+#[wasm_bindgen(skip_typescript)]
+pub struct CoreCall {
+    call: Call<JsValue>,
+    action: Option<Action<JsValue>>,
+    signal: JsValue,
+    on_progress: Option<Function>,
+}
+
+#[wasm_bindgen]
+impl CoreCall {
+    fn new(
+        call: Call<JsValue>,
+        options: &JsValue,
+        on_progress: Option<Function>,
+    ) -> Result<CoreCall, JsValue> {
+        let signal = optional(Some(options), "signal", as_signal, "an AbortSignal")?;
+        Ok(CoreCall {
+            call,
+            action: None,
+            signal: signal.unwrap_or(JsValue::UNDEFINED),
+            on_progress,
+        })
+    }
+
+    /// The next action, given the event (one of the constants above; `status`, `retry_after`
+    /// and `text` are a response's, `text` also describes a failure), the time and a random
+    /// number.
+    pub fn step(
+        &mut self,
+        event: u32,
+        status: JsValue,
+        retry_after: Option<String>,
+        text: Option<String>,
+        now: f64,
+        random: f64,
+    ) -> u32 {
+        let sleeping = matches!(self.action, Some(Action::Sleep(_)));
+        let text = text.unwrap_or_default();
+        let event = match event {
+            CONTINUE => Event::Continue,
+            RESPONSE => match status
+                .as_f64()
+                .filter(|s| (0.0..=999.0).contains(s) && s.fract() == 0.0)
+            {
+                Some(status) => Event::Response(RawResponse {
+                    status: status as u16,
+                    retry_after,
+                    body: text,
+                }),
+                None => Event::Failed(not_a_response("it has no HTTP status")),
+            },
+            TIMEOUT => Event::Failed(Error::timeout(format!(
+                "no complete response within {} ms",
+                self.request().map_or(0, |r| r.timeout_ms)
+            ))),
+            ABORTED if sleeping => Event::Failed(Error::aborted("aborted while waiting")),
+            ABORTED => Event::Failed(Error::aborted("the request was aborted")),
+            ABORTED_BEFORE_SEND => {
+                Event::Failed(Error::aborted("the request was aborted before it was sent"))
+            }
+            NETWORK => Event::Failed(Error::network(format!("the request failed: {text}"))),
+            TOO_LARGE => Event::Failed(response_too_large(MAX_RESPONSE_BYTES)),
+            NOT_A_RESPONSE => Event::Failed(not_a_response(&text)),
+            OPAQUE_REDIRECT => Event::Failed(redirect_refused(None)),
+            _ => Event::Failed(Error::internal("an unknown event")),
+        };
+        let action = self.call.step(event, now as u64, random);
+        let code = match action {
+            Action::Send(_) => 0,
+            Action::Sleep(_) => 1,
+            Action::Progress(_) => 2,
+            Action::Done(_) => 3,
+        };
+        self.action = Some(action);
+        code
+    }
+
+    /// The request to send: its method.
+    #[wasm_bindgen(getter)]
+    pub fn method(&self) -> String {
+        self.request().map_or("GET", |r| r.method.as_str()).into()
+    }
+
+    /// Its URL.
+    #[wasm_bindgen(getter)]
+    pub fn url(&self) -> String {
+        self.request().map(|r| r.url.clone()).unwrap_or_default()
+    }
+
+    /// Its headers, as `[name, value, name, value, ...]`.
+    #[wasm_bindgen(getter)]
+    pub fn headers(&self) -> Vec<String> {
+        self.request()
+            .map(|r| {
+                r.headers
+                    .iter()
+                    .flat_map(|(n, v)| [n.clone(), v.clone()])
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Its body, if any.
+    #[wasm_bindgen(getter)]
+    pub fn body(&self) -> Option<String> {
+        self.request().and_then(|r| r.body.clone())
+    }
+
+    /// How long it may take, in ms.
+    #[wasm_bindgen(getter, js_name = timeoutMs)]
+    pub fn timeout_ms(&self) -> f64 {
+        self.request().map_or(0.0, |r| r.timeout_ms as f64)
+    }
+
+    /// The most body bytes to read.
+    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
+    pub fn max_body_bytes(&self) -> f64 {
+        self.request().map_or(0.0, |r| r.max_body_bytes as f64)
+    }
+
+    /// How long to sleep, in ms.
+    #[wasm_bindgen(getter, js_name = sleepMs)]
+    pub fn sleep_ms(&self) -> f64 {
+        match self.action {
+            Some(Action::Sleep(ms)) => ms as f64,
+            _ => 0.0,
+        }
+    }
+
+    /// The caller's `AbortSignal`, if any.
+    #[wasm_bindgen(getter)]
+    pub fn signal(&self) -> JsValue {
+        self.signal.clone()
+    }
+
+    /// Who is told each progress (`onPoll`).
+    #[wasm_bindgen(getter, js_name = onProgress)]
+    pub fn on_progress(&self) -> Option<Function> {
+        self.on_progress.clone()
+    }
+
+    /// The progress or the result of the last step; throws the call's `MarkifactError`.
+    pub fn output(&mut self) -> Result<JsValue, JsValue> {
+        match self.action.take() {
+            Some(Action::Progress(value)) => Ok(value),
+            Some(Action::Done(result)) => result.map_err(js_api_error),
+            _ => Err(js_error(Error::internal("the call has no output now"))),
+        }
+    }
+}
+
+impl CoreCall {
+    fn request(&self) -> Option<&crate::client::HttpRequest> {
+        match &self.action {
+            Some(Action::Send(request)) => Some(request),
+            _ => None,
+        }
     }
 }
 
@@ -516,10 +584,9 @@ fn as_function(value: &JsValue) -> Option<Function> {
     value.dyn_ref::<Function>().cloned()
 }
 
-fn as_signal(value: &JsValue) -> Option<Signal> {
+fn as_signal(value: &JsValue) -> Option<JsValue> {
     let has = |key: &str| Reflect::has(value, &key.into()).unwrap_or(false);
-    (value.is_object() && has("aborted") && has("addEventListener"))
-        .then(|| Signal::new(value.clone()))
+    (value.is_object() && has("aborted") && has("addEventListener")).then(|| value.clone())
 }
 
 fn headers(options: Option<&JsValue>) -> Result<Vec<(String, String)>, JsValue> {

@@ -5,8 +5,6 @@ use wasm_bindgen::prelude::*;
 
 use crate::{Error, Rule};
 
-pub(super) type JsResult = Result<JsValue, JsValue>;
-
 #[wasm_bindgen(module = "/js/markifact-error.js")]
 extern "C" {
     #[wasm_bindgen(js_name = createMarkifactError)]
@@ -40,11 +38,11 @@ pub(super) fn js_error(error: Error) -> JsValue {
     create_markifact_error(error.code().as_str(), error.message(), &details)
 }
 
-/// A value as a plain JavaScript object, through one JSON string.
-pub(super) fn to_js(value: &impl serde::Serialize) -> JsResult {
-    let json = crate::json::to_string(value)
-        .map_err(|e| js_error(Error::internal(format!("could not encode a result: {e}"))))?;
-    JSON::parse(&json).map_err(|_| js_error(Error::internal("could not decode a result")))
+/// A result as a plain JavaScript object, through one JSON string.
+pub(super) fn to_js<T: serde::Serialize>(value: T) -> crate::Result<JsValue> {
+    let json = crate::json::to_string(&value)
+        .map_err(|e| Error::internal(format!("could not encode a result: {e}")))?;
+    JSON::parse(&json).map_err(|_| Error::internal("could not decode a result"))
 }
 
 pub(super) fn required_string(value: &JsValue, field: &'static str) -> Result<String, JsValue> {

@@ -8,10 +8,9 @@
 
 mod client;
 mod convert;
-mod fetch;
 pub(crate) mod url;
 
-pub use client::MarkifactClient;
+pub use client::{ClientCore, CoreCall};
 
 // Talc instead of std's dlmalloc: 1.8 KB gzip smaller (benches/levers.md). It assumes a single
 // thread, so a build with shared-memory threads keeps dlmalloc.

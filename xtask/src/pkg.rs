@@ -17,6 +17,8 @@ const PARSER_WASM: &str = "markifact_connect_parser.wasm";
 /// Files copied from js/ into the package (the scripts' imports of the glue's parts pointed at
 /// glue.js).
 const JS_SOURCES: &[&str] = &[
+    "client.js",
+    "client.d.ts",
     "connect.d.ts",
     "index.d.ts",
     "markifact-error.d.ts",

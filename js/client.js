@@ -1,0 +1,215 @@
+// `MarkifactClient`: the driver of the core's calls over `fetch` and timers. Every decision
+// (validation, retries, backoff, the wait's schedule, what a response means) is the core's
+// (src/client/call.rs); this file only performs what a call asks for and reports what happened.
+import { ClientCore } from "./markifact_connect.js";
+import { mainWasmReady } from "./glue.js";
+
+// What happened since a call's last action (src/wasm/client.rs has the same numbers).
+const CONTINUE = 0;
+const RESPONSE = 1;
+const TIMEOUT = 2;
+const ABORTED = 3;
+const ABORTED_BEFORE_SEND = 4;
+const NETWORK = 5;
+const TOO_LARGE = 6;
+const NOT_A_RESPONSE = 7;
+const OPAQUE_REDIRECT = 8;
+// What a call asks for.
+const SEND = 0;
+const SLEEP = 1;
+const PROGRESS = 2;
+// The longest delay setTimeout takes; a longer one would fire at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class MarkifactClient {
+  #core;
+
+  constructor(options) {
+    mainWasmReady();
+    this.#core = new ClientCore(options);
+  }
+
+  createAuthLink(params, options) {
+    return this.#run((core) => core.createAuthLink(params, options)).then((link) => {
+      const onWarning = this.#core.onWarning;
+      for (const warning of link.warnings) report(onWarning, warning);
+      return link;
+    });
+  }
+
+  getAuthLinkStatus(authLinkId, options) {
+    return this.#run((core) => core.getAuthLinkStatus(authLinkId, options));
+  }
+
+  waitForAuthLink(authLinkId, options) {
+    return this.#run((core) => core.waitForAuthLink(authLinkId, options));
+  }
+
+  listConnections(options) {
+    return this.#run((core) => core.listConnections(options));
+  }
+
+  getConnection(idOrExternalId, options) {
+    return this.#run((core) => core.getConnection(idOrExternalId, options));
+  }
+
+  deleteConnection(connectionId, options) {
+    return this.#run((core) => core.deleteConnection(connectionId, options));
+  }
+
+  listConnectionTypes(options) {
+    return this.#run((core) => core.listConnectionTypes(options));
+  }
+
+  verifyRedirect(url, options) {
+    return this.#run((core) => core.verifyRedirect(url, options));
+  }
+
+  // Steps a call until it is done. Async, so an invalid argument rejects rather than throws.
+  async #run(start) {
+    const call = start(this.#core);
+    try {
+      const { fetch } = this.#core;
+      const { signal, onProgress } = call;
+      let event = [CONTINUE];
+      for (;;) {
+        const [kind, status, retryAfter, text] = event;
+        const action = call.step(kind, status, retryAfter, text, Date.now(), Math.random());
+        if (action === SEND) event = await send(fetch, call, signal);
+        else if (action === SLEEP) event = await sleep(call.sleepMs, signal);
+        else if (action === PROGRESS) {
+          report(onProgress, call.output());
+          event = [CONTINUE];
+        } else return call.output();
+      }
+    } finally {
+      call.free();
+    }
+  }
+}
+
+// A caller's callback: what it throws is its own business, not the call's.
+function report(callback, value) {
+  try {
+    callback?.(value);
+  } catch {
+    // ignored
+  }
+}
+
+// Sends the call's request and reads the whole response, within its timeout and the caller's
+// signal; the event says what happened.
+async function send(fetch, call, signal) {
+  if (signal?.aborted) return [ABORTED_BEFORE_SEND];
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, Math.min(call.timeoutMs, MAX_TIMER_MS));
+  const abort = () => controller.abort();
+  signal?.addEventListener("abort", abort);
+  let complete = false;
+  try {
+    const response = await fetch(call.url, init(call, controller.signal));
+    // A browser hides a redirect it did not follow as an "opaqueredirect" with status 0.
+    if (response?.type === "opaqueredirect") return [OPAQUE_REDIRECT];
+    const status = response?.status;
+    // No status: not a response; the core says so.
+    if (typeof status !== "number") return [RESPONSE, status];
+    const max = call.maxBodyBytes;
+    if (Number(header(response, "content-length")) > max) return [TOO_LARGE];
+    const body = await read(response, max);
+    complete = body !== undefined;
+    return complete ? [RESPONSE, status, header(response, "retry-after"), body] : [TOO_LARGE];
+  } catch (error) {
+    if (error instanceof NotAResponse) return [NOT_A_RESPONSE, undefined, undefined, error.message];
+    if (timedOut) return [TIMEOUT];
+    if (signal?.aborted) return [ABORTED];
+    return [NETWORK, undefined, undefined, describe(error)];
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", abort);
+    // Stops whatever is still being sent or read: the call has what it needs.
+    if (!complete) controller.abort();
+  }
+}
+
+function init(call, signal) {
+  const headers = {};
+  const list = call.headers;
+  for (let i = 0; i < list.length; i += 2) headers[list[i]] = list[i + 1];
+  const init = { method: call.method, headers, signal, redirect: "manual" };
+  const body = call.body;
+  if (body !== undefined) init.body = body;
+  return init;
+}
+
+class NotAResponse extends Error {}
+
+// The body as text (invalid UTF-8 replaced, as `text()` does), read chunk by chunk so that a
+// huge body is refused after `max` bytes rather than held in memory: undefined when longer.
+async function read(response, max) {
+  const stream = response.body;
+  if (stream === null || stream === undefined) {
+    // No body (204), or a custom fetch's object without a stream: its text() is all there is.
+    const text = await response.text();
+    if (typeof text !== "string") throw new NotAResponse("its text() is not a string");
+    return text;
+  }
+  const reader = stream.getReader();
+  const chunks = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!(value instanceof Uint8Array)) throw new NotAResponse("its body stream yields something other than bytes");
+    length += value.length;
+    if (length > max) {
+      // Settles by itself; nothing waits for it.
+      reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return decoder.decode(bytes);
+}
+
+// `ignoreBOM`: the text is the body as sent.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+function header(response, name) {
+  try {
+    return response.headers.get(name) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// A short description of a thrown value (an `Error`'s name and message).
+function describe(error) {
+  const { name, message } = Object(error);
+  if (typeof message === "string") return typeof name === "string" ? `${name}: ${message}` : message;
+  return typeof error === "string" ? error : "unknown error";
+}
+
+// Waits `ms`, or until the signal aborts.
+function sleep(ms, signal) {
+  if (signal?.aborted) return [ABORTED];
+  return new Promise((resolve) => {
+    const done = (event) => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", aborted);
+      resolve(event);
+    };
+    const aborted = () => done([ABORTED]);
+    const timer = setTimeout(() => done([CONTINUE]), Math.min(ms, MAX_TIMER_MS));
+    signal?.addEventListener("abort", aborted);
+  });
+}

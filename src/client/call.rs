@@ -97,6 +97,15 @@ impl<T: 'static> Call<T> {
                 "the call was stepped after it was done (a bug in its driver)",
             )));
         }
+        // An error body is cut to a bounded detail: redacting only the finished error could
+        // leave the part of an echoed key that precedes the cut.
+        let event = match (event, &self.api_key) {
+            (Event::Response(mut raw), Some(key)) if raw.body.contains(key.as_str()) => {
+                raw.body = raw.body.replace(key.as_str(), "[redacted]");
+                Event::Response(raw)
+            }
+            (event, _) => event,
+        };
         match self.machine.step(event, now_ms, random) {
             Action::Done(result) => {
                 self.finished = true;

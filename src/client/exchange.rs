@@ -74,7 +74,9 @@ impl<T> Machine<T> for Exchange<T> {
                     None => out_of_order(&Event::Continue, "done"),
                 }
             }
-            (State::Sending | State::Sleeping, Event::Failed(error)) => self
+            // A sleep only fails when the caller cancels it.
+            (State::Sleeping, Event::Failed(error)) => Action::Done(Err(error)),
+            (State::Sending, Event::Failed(error)) => self
                 .retry(Failure::from_error(&error), random)
                 .unwrap_or(Action::Done(Err(error))),
             (State::Ready, event) => out_of_order(&event, "not started"),

@@ -1,6 +1,7 @@
 //! The WHATWG URL parser behind validation, the client's base URL and `parse_redirect`: the `url`
-//! crate natively, the platform's `URL` on wasm32 (through the binding layer, src/wasm/url.rs), so
-//! the npm package's wasm carries no URL parser of its own. Both implement the same standard and
+//! crate natively, the platform's `URL` on wasm32 (which the binding layer, src/wasm/url.rs, hands
+//! the core through [`install_platform_url`]), so the npm package's wasm carries no URL parser of
+//! its own. Both implement the same standard and
 //! agree on every input the crate lets through: non-ASCII hosts, where IDNA backends differ, are
 //! refused before parsing (see host.rs).
 //!
@@ -12,6 +13,21 @@ use alloc::string::String;
 
 use crate::redirect::UrlParser;
 use crate::text::quote;
+
+/// The platform's WHATWG URL serialiser: `input` parsed as an absolute URL and serialised, or the
+/// parser's reason (if it gives one) for refusing it.
+#[cfg(target_arch = "wasm32")]
+pub(crate) type PlatformUrl = fn(&str) -> Result<String, Option<String>>;
+
+#[cfg(target_arch = "wasm32")]
+static PLATFORM_URL: std::sync::OnceLock<PlatformUrl> = std::sync::OnceLock::new();
+
+/// The seam through which the platform's URL parser reaches the core on wasm32: the binding layer
+/// installs it before anything parses a URL (installing again changes nothing).
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn install_platform_url(serialize: PlatformUrl) {
+    let _ = PLATFORM_URL.set(serialize);
+}
 
 /// Why [`HttpUrl::parse`] failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,8 +82,12 @@ impl HttpUrl {
     /// Parses `input` as an absolute `http:` or `https:` URL, with the platform's `URL`.
     #[cfg(target_arch = "wasm32")]
     pub(crate) fn parse(input: &str) -> Result<HttpUrl, NotHttpUrl> {
-        let href = crate::wasm::url::serialize(input).map_err(NotHttpUrl::NotAUrl)?;
-        HttpUrl::from_href(href)
+        let serialize = PLATFORM_URL.get().ok_or_else(|| {
+            NotHttpUrl::NotAUrl(Some(
+                "no URL parser was installed (install_platform_url)".into(),
+            ))
+        })?;
+        HttpUrl::from_href(serialize(input).map_err(NotHttpUrl::NotAUrl)?)
     }
 
     /// Finds the parts in a serialisation, in one pass up to the fragment.

@@ -127,6 +127,7 @@ impl ClientCore {
     /// a browser without `dangerouslyAllowBrowser`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: Option<ClientOptionsArg>) -> Result<ClientCore, JsValue> {
+        super::url::install();
         let options = options.as_deref();
         let string = |key| optional(options, key, JsValue::as_string, "a string");
         let flag = |key| optional(options, key, JsValue::as_bool, "a boolean");

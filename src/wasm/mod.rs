@@ -8,7 +8,7 @@
 
 mod client;
 mod convert;
-pub(crate) mod url;
+mod url;
 
 pub use client::{ClientCore, CoreCall};
 
@@ -42,6 +42,7 @@ pub fn validate_redirect_url(
     #[wasm_bindgen(js_name = redirectUrl, unchecked_param_type = "string")] url: JsValue,
     options: Option<ValidateRedirectUrlOptionsArg>,
 ) -> Result<String, JsValue> {
+    url::install();
     let url = required_string(&url, "redirectUrl")?;
     let options = RedirectUrlOptions {
         allow_insecure_localhost: optional(

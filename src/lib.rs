@@ -46,6 +46,10 @@ mod context;
 mod error;
 #[cfg(feature = "full")]
 mod host;
+/// The option objects of the npm package's `MarkifactClient` (read by the binding layer, declared
+/// for TypeScript from the same fields).
+#[cfg(any(feature = "typescript", all(target_arch = "wasm32", feature = "full")))]
+pub mod js_options;
 #[cfg(feature = "full")]
 mod json;
 pub mod models;

@@ -4,6 +4,10 @@
 #![cfg(feature = "typescript")]
 
 use markifact_connect::client::ConnectionType;
+use markifact_connect::js_options::{
+    CallOptions, CreateAuthLinkParams, GetConnectionOptions, ListConnectionsOptions,
+    MarkifactClientOptions, VerifyRedirectOptions, WaitForAuthLinkOptions,
+};
 use markifact_connect::models::{AuthLink, AuthLinkState, AuthLinkStatus, Connection};
 use markifact_connect::{
     ErrorCode, ParseOptions, RedirectError, RedirectResult, RedirectSuccess, RedirectUrlOptions,
@@ -30,6 +34,13 @@ fn declarations() -> String {
         AuthLinkState::decl(&cfg),
         AuthLink::decl(&cfg),
         ConnectionType::decl(&cfg),
+        MarkifactClientOptions::<()>::decl(&cfg),
+        CallOptions::<()>::decl(&cfg),
+        CreateAuthLinkParams::decl(&cfg),
+        WaitForAuthLinkOptions::<()>::decl(&cfg),
+        ListConnectionsOptions::<()>::decl(&cfg),
+        GetConnectionOptions::<()>::decl(&cfg),
+        VerifyRedirectOptions::<()>::decl(&cfg),
     ] {
         out.push_str("export ");
         out.push_str(&decl);

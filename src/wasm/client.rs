@@ -3,24 +3,31 @@
 //! `fetch` and the timers did. Every decision is the core's [`Call`]; this layer converts
 //! arguments, events and results, and never awaits anything.
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{js_error, optional, required_text, to_js, wrong_type};
+use super::convert::{js_error, to_js, wrong_type};
+use super::options::text;
 use crate::client::verify::VerifyExpectations;
 use crate::client::{
     not_a_response, redirect_refused, response_too_large, Action, Call, ClientConfig,
     ClientSettings, CreateAuthLink, Event, LookupBy, RawResponse, MAX_RESPONSE_BYTES,
 };
+use crate::js_options::{
+    self, CallOptions, Count, CreateAuthLinkParams, Function, GetConnectionOptions,
+    ListConnectionsOptions, MarkifactClientOptions, Signal, Text, VerifyRedirectOptions,
+    WaitForAuthLinkOptions,
+};
 use crate::redirect::{RedirectError, RedirectSuccess};
 use crate::{Error, ErrorCode, RedirectResult, Rule};
 
-// The options objects of the client take JavaScript values (functions, signals) that have no
-// Rust type, so their declarations are written here, once. `AbortSignal` and `fetch` are the
-// platform's own types where the project has them (DOM lib, @types/node) and structural
-// stand-ins otherwise, so a server project with `lib: ["es2022"]` compiles too.
+// The structural types the generated option declarations (src/js_options.rs) name: what `fetch`
+// is called with and what the driver reads of its answer (js/client.js), and the part of an
+// `AbortSignal` it uses. `AbortSignal` and `fetch` are the platform's own types where the
+// project has them (DOM lib, @types/node) and structural stand-ins otherwise, so a server
+// project with `lib: ["es2022"]` compiles too.
 #[wasm_bindgen(typescript_custom_section)]
-const CLIENT_OPTION_TYPES: &str = r#"
+const FETCH_TYPES: &str = r#"
 /** The platform's `AbortSignal`, or the part of it the client uses where its type is not declared. */
 export type AbortSignalLike = typeof globalThis extends { AbortSignal: { prototype: infer S } }
   ? S
@@ -44,71 +51,7 @@ export interface FetchResponse {
   readonly headers: { get(name: string): string | null };
   text(): Promise<string>;
 }
-/** Options of `new MarkifactClient()`. */
-export interface MarkifactClientOptions {
-  /** The secret API key (server-side only). Leave it out when `baseUrl` is your own proxy. */
-  apiKey?: string;
-  /** Default `https://api.markifact.com`; `http://127.0.0.1:8787` for the sandbox; a path such as `/api/markifact` for your own proxy (no `apiKey` then). */
-  baseUrl?: string;
-  /** Per attempt, in ms (default 30000). */
-  timeoutMs?: number;
-  /** Automatic retries of GET requests (default 2). POST and DELETE are never retried. */
-  maxRetries?: number;
-  /** The `fetch` to use (default: the global one). */
-  fetch?: (input: string, init: FetchInit) => PromiseLike<FetchResponse>;
-  /** Extra headers for every request (they cannot replace `authorization` or `content-type`). */
-  headers?: Record<string, string>;
-  /** Construct with `apiKey` in a browser anyway. The key is then visible to every user of the page. */
-  dangerouslyAllowBrowser?: boolean;
-  /** Accept `http://localhost` redirect URLs (for the sandbox). */
-  allowInsecureLocalhost?: boolean;
-  /** Called with each warning about link-creation inputs (also returned in `warnings`). */
-  onWarning?: (warning: string) => void;
-}
-/** Options every method takes. */
-export interface CallOptions { signal?: AbortSignalLike }
-export interface CreateAuthLinkParams {
-  connectionType: string;
-  redirectUrl?: string;
-  externalId?: string;
-  isPrivate?: boolean;
-}
-export interface WaitForAuthLinkOptions extends CallOptions {
-  /** Give up after this many ms (default 600000), with a `timeout` error. */
-  timeoutMs?: number;
-  /** Called with each status read while waiting. */
-  onPoll?: (status: AuthLinkStatus) => void;
-}
-export interface ListConnectionsOptions extends CallOptions { externalId?: string; type?: string }
-export interface GetConnectionOptions extends CallOptions { lookupBy?: "id" | "externalId" }
-export interface VerifyRedirectOptions extends CallOptions {
-  /** The auth link the redirect belongs to: the strongest check. */
-  authLinkId?: string;
-  /** Your id for the user; required without `authLinkId`. */
-  expectedExternalId?: string;
-  expectedConnectionType?: string;
-  /** The `redirectUrl` given at link creation, for an exact parse. */
-  redirectUrl?: string;
-}
 "#;
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(typescript_type = "MarkifactClientOptions")]
-    pub type ClientOptionsArg;
-    #[wasm_bindgen(typescript_type = "CallOptions")]
-    pub type CallOptionsArg;
-    #[wasm_bindgen(typescript_type = "CreateAuthLinkParams")]
-    pub type CreateAuthLinkParamsArg;
-    #[wasm_bindgen(typescript_type = "WaitForAuthLinkOptions")]
-    pub type WaitOptionsArg;
-    #[wasm_bindgen(typescript_type = "ListConnectionsOptions")]
-    pub type ListOptionsArg;
-    #[wasm_bindgen(typescript_type = "GetConnectionOptions")]
-    pub type GetOptionsArg;
-    #[wasm_bindgen(typescript_type = "VerifyRedirectOptions")]
-    pub type VerifyOptionsArg;
-}
 
 /// How long `waitForAuthLink` waits by default: 10 minutes.
 const DEFAULT_WAIT_MS: u64 = 600_000;
@@ -117,8 +60,8 @@ const DEFAULT_WAIT_MS: u64 = 600_000;
 #[wasm_bindgen(skip_typescript)]
 pub struct ClientCore {
     config: ClientConfig,
-    fetch: Function,
-    on_warning: Option<Function>,
+    fetch: JsValue,
+    on_warning: JsValue,
 }
 
 #[wasm_bindgen]
@@ -126,13 +69,13 @@ impl ClientCore {
     /// Checks the options; throws `invalid_request`, or `browser_key_refused` for an `apiKey` in
     /// a browser without `dangerouslyAllowBrowser`.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: Option<ClientOptionsArg>) -> Result<ClientCore, JsValue> {
+    pub fn new(options: JsValue) -> Result<ClientCore, JsValue> {
         super::url::install();
-        let options = options.as_deref();
-        let string = |key| optional(options, key, JsValue::as_string, "a string");
-        let flag = |key| optional(options, key, JsValue::as_bool, "a boolean");
-        let api_key = string("apiKey")?;
-        if api_key.is_some() && in_browser() && !flag("dangerouslyAllowBrowser")?.unwrap_or(false) {
+        let options = MarkifactClientOptions::read(&options).map_err(js_error)?;
+        if options.apiKey.is_some()
+            && in_browser()
+            && !options.dangerouslyAllowBrowser.unwrap_or(false)
+        {
             return Err(js_error(Error::new(
                 ErrorCode::BrowserKeyRefused,
                 "refusing to use an API key in a browser, where every user of the page can read it; \
@@ -141,13 +84,14 @@ impl ClientCore {
             )));
         }
         let settings = ClientSettings {
-            api_key,
-            base_url: string("baseUrl")?,
-            timeout_ms: optional(options, "timeoutMs", as_count, "a non-negative integer")?,
-            max_retries: optional(options, "maxRetries", as_count, "a non-negative integer")?
-                .map(|n| n.min(u64::from(u32::MAX)) as u32),
-            headers: headers(options)?,
-            allow_insecure_localhost: flag("allowInsecureLocalhost")?.unwrap_or(false),
+            api_key: options.apiKey,
+            base_url: options.baseUrl,
+            timeout_ms: options.timeoutMs.map(|Count(ms)| ms),
+            max_retries: options
+                .maxRetries
+                .map(|Count(n)| n.min(u64::from(u32::MAX)) as u32),
+            headers: options.headers.unwrap_or_default().0,
+            allow_insecure_localhost: options.allowInsecureLocalhost.unwrap_or(false),
         };
         let config = ClientConfig::new(settings).map_err(|e| {
             js_error(
@@ -155,11 +99,11 @@ impl ClientCore {
                     .rename_field("base_url", "baseUrl"),
             )
         })?;
-        let fetch = match optional(options, "fetch", as_function, "a function")? {
-            Some(fetch) => fetch,
+        let fetch = match options.fetch {
+            Some(Function(fetch)) => fetch,
             None => Reflect::get(&js_sys::global(), &"fetch".into())
                 .ok()
-                .and_then(|f| as_function(&f))
+                .filter(JsValue::is_function)
                 .ok_or_else(|| {
                     js_error(Error::invalid_argument(
                         "fetch",
@@ -168,44 +112,41 @@ impl ClientCore {
                     ))
                 })?,
         };
-        let on_warning = optional(options, "onWarning", as_function, "a function")?;
         Ok(ClientCore {
             config,
             fetch,
-            on_warning,
+            on_warning: options
+                .onWarning
+                .map(|Function(f)| f)
+                .unwrap_or(JsValue::UNDEFINED),
         })
     }
 
     /// The `fetch` to send requests with: the option, or the global one.
     #[wasm_bindgen(getter)]
-    pub fn fetch(&self) -> Function {
+    pub fn fetch(&self) -> JsValue {
         self.fetch.clone()
     }
 
     /// The `onWarning` option.
     #[wasm_bindgen(getter, js_name = onWarning)]
-    pub fn on_warning(&self) -> Option<Function> {
+    pub fn on_warning(&self) -> JsValue {
         self.on_warning.clone()
     }
 
     /// `createAuthLink(params, options)`: [`Call::create_auth_link`].
     #[wasm_bindgen(js_name = createAuthLink)]
     pub fn create_auth_link(&self, params: JsValue, options: JsValue) -> Result<CoreCall, JsValue> {
-        let text = |key| -> Result<Option<String>, JsValue> {
-            match optional(Some(&params), key, |v| Some(v.clone()), "")? {
-                None => Ok(None),
-                Some(value) => required_text(&value, key).map(Some),
-            }
-        };
+        let params = CreateAuthLinkParams::read(&params).map_err(js_error)?;
         let link = CreateAuthLink {
-            connection_type: text("connectionType")?
-                .ok_or_else(|| wrong_type("connectionType", "a string"))?,
-            redirect_url: text("redirectUrl")?,
-            external_id: text("externalId")?,
-            is_private: optional(Some(&params), "isPrivate", JsValue::as_bool, "a boolean")?,
+            connection_type: params.connectionType.0,
+            redirect_url: params.redirectUrl.map(|Text(t)| t),
+            external_id: params.externalId.map(|Text(t)| t),
+            is_private: params.isPrivate,
         };
+        let signal = CallOptions::read(&options).map_err(js_error)?.signal;
         let call = Call::create_auth_link(&self.config, &link).map_err(js_api_error)?;
-        CoreCall::new(call.map(to_js), &options, None)
+        Ok(CoreCall::new(call.map(to_js), signal, None))
     }
 
     /// `getAuthLinkStatus(authLinkId, options)`: [`Call::auth_link_status`].
@@ -215,9 +156,10 @@ impl ClientCore {
         auth_link_id: JsValue,
         options: JsValue,
     ) -> Result<CoreCall, JsValue> {
-        let id = required_text(&auth_link_id, "authLinkId")?;
+        let id = text(&auth_link_id, "authLinkId").map_err(js_error)?;
+        let signal = CallOptions::read(&options).map_err(js_error)?.signal;
         let call = Call::auth_link_status(&self.config, &id).map_err(js_api_error)?;
-        CoreCall::new(call.map(to_js), &options, None)
+        Ok(CoreCall::new(call.map(to_js), signal, None))
     }
 
     /// `waitForAuthLink(authLinkId, { timeoutMs, onPoll })`: [`Call::wait_for_auth_link`].
@@ -227,43 +169,38 @@ impl ClientCore {
         auth_link_id: JsValue,
         options: JsValue,
     ) -> Result<CoreCall, JsValue> {
-        let id = required_text(&auth_link_id, "authLinkId")?;
-        let wait_ms = optional(
-            Some(&options),
-            "timeoutMs",
-            as_count,
-            "a non-negative integer",
-        )?
-        .unwrap_or(DEFAULT_WAIT_MS);
-        let on_poll = optional(Some(&options), "onPoll", as_function, "a function")?;
+        let id = text(&auth_link_id, "authLinkId").map_err(js_error)?;
+        let options = WaitForAuthLinkOptions::read(&options).map_err(js_error)?;
+        let wait_ms = options.timeoutMs.map_or(DEFAULT_WAIT_MS, |Count(ms)| ms);
         let call = Call::wait_for_auth_link(&self.config, &id, wait_ms).map_err(js_api_error)?;
-        CoreCall::new(call.map(to_js), &options, on_poll)
+        Ok(CoreCall::new(
+            call.map(to_js),
+            options.signal,
+            options.onPoll,
+        ))
     }
 
     /// `listConnections({ externalId, type })`: [`Call::list_connections`].
     #[wasm_bindgen(js_name = listConnections)]
     pub fn list_connections(&self, options: JsValue) -> Result<CoreCall, JsValue> {
-        let string = |key| optional(Some(&options), key, JsValue::as_string, "a string");
-        let (external_id, connection_type) = (string("externalId")?, string("type")?);
+        let options = ListConnectionsOptions::read(&options).map_err(js_error)?;
         let call = Call::list_connections(
             &self.config,
-            external_id.as_deref(),
-            connection_type.as_deref(),
+            options.externalId.as_deref(),
+            options.r#type.as_deref(),
         )
         .map_err(js_api_error)?;
-        CoreCall::new(call.map(to_js), &options, None)
+        Ok(CoreCall::new(call.map(to_js), options.signal, None))
     }
 
     /// `getConnection(idOrExternalId, { lookupBy })`: [`Call::get_connection`].
     #[wasm_bindgen(js_name = getConnection)]
     pub fn get_connection(&self, id: JsValue, options: JsValue) -> Result<CoreCall, JsValue> {
-        let id = required_text(&id, "idOrExternalId")?;
-        let lookup_by = match optional(Some(&options), "lookupBy", JsValue::as_string, "a string")?
-            .as_deref()
-        {
-            None | Some("id") => LookupBy::Id,
-            Some("externalId") => LookupBy::ExternalId,
-            Some(_) => return Err(wrong_type("lookupBy", "\"id\" or \"externalId\"")),
+        let id = text(&id, "idOrExternalId").map_err(js_error)?;
+        let options = GetConnectionOptions::read(&options).map_err(js_error)?;
+        let lookup_by = match options.lookupBy {
+            None | Some(js_options::LookupBy::Id) => LookupBy::Id,
+            Some(js_options::LookupBy::ExternalId) => LookupBy::ExternalId,
         };
         let call = Call::get_connection(&self.config, &id, lookup_by).map_err(|e| {
             js_api_error(
@@ -271,25 +208,27 @@ impl ClientCore {
                     .rename_field("external_id", "idOrExternalId"),
             )
         })?;
-        CoreCall::new(call.map(to_js), &options, None)
+        Ok(CoreCall::new(call.map(to_js), options.signal, None))
     }
 
     /// `deleteConnection(connectionId)`: [`Call::delete_connection`].
     #[wasm_bindgen(js_name = deleteConnection)]
     pub fn delete_connection(&self, id: JsValue, options: JsValue) -> Result<CoreCall, JsValue> {
-        let id = required_text(&id, "connectionId")?;
+        let id = text(&id, "connectionId").map_err(js_error)?;
+        let signal = CallOptions::read(&options).map_err(js_error)?.signal;
         let call = Call::delete_connection(&self.config, &id).map_err(js_api_error)?;
-        CoreCall::new(call.map(to_js), &options, None)
+        Ok(CoreCall::new(call.map(to_js), signal, None))
     }
 
     /// `listConnectionTypes()`: [`Call::list_connection_types`].
     #[wasm_bindgen(js_name = listConnectionTypes)]
     pub fn list_connection_types(&self, options: JsValue) -> Result<CoreCall, JsValue> {
-        CoreCall::new(
+        let signal = CallOptions::read(&options).map_err(js_error)?.signal;
+        Ok(CoreCall::new(
             Call::list_connection_types(&self.config).map(to_js),
-            &options,
+            signal,
             None,
-        )
+        ))
     }
 
     /// `verifyRedirect(url, expectations)`: parsed by the parser wasm, then
@@ -299,22 +238,16 @@ impl ClientCore {
         let url = url
             .as_string()
             .ok_or_else(|| wrong_type("url", "a string"))?;
-        let get = |key| optional(Some(&options), key, JsValue::as_string, "a string");
-        let (auth_link_id, external_id, connection_type, redirect_url) = (
-            get("authLinkId")?,
-            get("expectedExternalId")?,
-            get("expectedConnectionType")?,
-            get("redirectUrl")?,
-        );
-        let redirect = parse_with_parser_wasm(&url, redirect_url.as_deref())?;
+        let options = VerifyRedirectOptions::read(&options).map_err(js_error)?;
+        let redirect = parse_with_parser_wasm(&url, options.redirectUrl.as_deref())?;
         let expectations = VerifyExpectations {
-            auth_link_id: auth_link_id.as_deref(),
-            expected_external_id: external_id.as_deref(),
-            expected_connection_type: connection_type.as_deref(),
+            auth_link_id: options.authLinkId.as_deref(),
+            expected_external_id: options.expectedExternalId.as_deref(),
+            expected_connection_type: options.expectedConnectionType.as_deref(),
         };
         let call = Call::verify_parsed_redirect(&self.config, &redirect, &expectations)
             .map_err(js_api_error)?;
-        CoreCall::new(call.map(to_js), &options, None)
+        Ok(CoreCall::new(call.map(to_js), options.signal, None))
     }
 }
 
@@ -337,23 +270,22 @@ pub struct CoreCall {
     call: Call<JsValue>,
     action: Option<Action<JsValue>>,
     signal: JsValue,
-    on_progress: Option<Function>,
+    on_progress: JsValue,
 }
 
 #[wasm_bindgen]
 impl CoreCall {
     fn new(
         call: Call<JsValue>,
-        options: &JsValue,
-        on_progress: Option<Function>,
-    ) -> Result<CoreCall, JsValue> {
-        let signal = optional(Some(options), "signal", as_signal, "an AbortSignal")?;
-        Ok(CoreCall {
+        signal: Option<Signal<JsValue>>,
+        on_progress: Option<Function<JsValue>>,
+    ) -> CoreCall {
+        CoreCall {
             call,
             action: None,
-            signal: signal.unwrap_or(JsValue::UNDEFINED),
-            on_progress,
-        })
+            signal: signal.map_or(JsValue::UNDEFINED, |Signal(s)| s),
+            on_progress: on_progress.map_or(JsValue::UNDEFINED, |Function(f)| f),
+        }
     }
 
     /// The next action, given the event (one of the constants above; `status`, `retry_after`
@@ -469,7 +401,7 @@ impl CoreCall {
 
     /// Who is told each progress (`onPoll`).
     #[wasm_bindgen(getter, js_name = onProgress)]
-    pub fn on_progress(&self) -> Option<Function> {
+    pub fn on_progress(&self) -> JsValue {
         self.on_progress.clone()
     }
 
@@ -572,43 +504,4 @@ fn in_browser() -> bool {
     let global = js_sys::global();
     let defined = |name: &str| Reflect::get(&global, &name.into()).is_ok_and(|v| !v.is_undefined());
     defined("window") && defined("document")
-}
-
-fn as_count(value: &JsValue) -> Option<u64> {
-    value
-        .as_f64()
-        .filter(|n| n.is_finite() && *n >= 0.0 && n.fract() == 0.0 && *n <= 9_007_199_254_740_991.0)
-        .map(|n| n as u64)
-}
-
-fn as_function(value: &JsValue) -> Option<Function> {
-    value.dyn_ref::<Function>().cloned()
-}
-
-fn as_signal(value: &JsValue) -> Option<JsValue> {
-    let has = |key: &str| Reflect::has(value, &key.into()).unwrap_or(false);
-    (value.is_object() && has("aborted") && has("addEventListener")).then(|| value.clone())
-}
-
-fn headers(options: Option<&JsValue>) -> Result<Vec<(String, String)>, JsValue> {
-    let Some(object) = optional(
-        options,
-        "headers",
-        |v| v.is_object().then(|| v.clone()),
-        "an object of strings",
-    )?
-    else {
-        return Ok(Vec::new());
-    };
-    let keys = js_sys::Object::keys(&js_sys::Object::from(object.clone()));
-    Array::from(&keys)
-        .iter()
-        .map(|key| {
-            let name = key.as_string().unwrap_or_default();
-            let value = Reflect::get(&object, &key).ok().and_then(|v| v.as_string());
-            value
-                .map(|v| (name, v))
-                .ok_or_else(|| wrong_type("headers", "an object of strings"))
-        })
-        .collect()
 }

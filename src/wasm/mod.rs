@@ -8,6 +8,7 @@
 
 mod client;
 mod convert;
+mod options;
 mod url;
 
 pub use client::{ClientCore, CoreCall};
@@ -21,8 +22,9 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
+use crate::js_options::FromOption;
 use crate::{RedirectUrlOptions, Rule};
-use convert::{js_error, optional, required_string, required_text};
+use convert::{js_error, required_string};
 
 #[wasm_bindgen]
 extern "C" {
@@ -45,12 +47,11 @@ pub fn validate_redirect_url(
     url::install();
     let url = required_string(&url, "redirectUrl")?;
     let options = RedirectUrlOptions {
-        allow_insecure_localhost: optional(
-            options.as_deref(),
+        allow_insecure_localhost: Option::<bool>::from_option(
+            &options.map_or(JsValue::UNDEFINED, JsValue::from),
             "allowInsecureLocalhost",
-            JsValue::as_bool,
-            "a boolean",
-        )?
+        )
+        .map_err(js_error)?
         .unwrap_or(false),
     };
     crate::validate_redirect_url(&url, options)
@@ -62,7 +63,7 @@ pub fn validate_redirect_url(
 pub fn validate_external_id(
     #[wasm_bindgen(js_name = externalId, unchecked_param_type = "string")] id: JsValue,
 ) -> Result<(), JsValue> {
-    let id = required_text(&id, "externalId")?;
+    let id = options::text(&id, "externalId").map_err(js_error)?;
     crate::validate_external_id(&id)
         .map_err(|e| js_error(e.rename_field("external_id", "externalId")))
 }
@@ -83,7 +84,7 @@ pub fn context_header(
     let ids = Array::from(&connection_ids)
         .iter()
         .enumerate()
-        .map(|(index, id)| required_text(&id, &format!("connectionIds[{index}]")))
+        .map(|(index, id)| options::text(&id, &format!("connectionIds[{index}]")).map_err(js_error))
         .collect::<Result<Vec<String>, JsValue>>()?;
     crate::context_header(&ids)
         .map_err(|e| js_error(e.rename_field("connection_ids", "connectionIds")))

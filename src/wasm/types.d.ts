@@ -149,3 +149,121 @@ id: string,
  * A display name, when the API gave one.
  */
 name?: string, };
+export type MarkifactClientOptions = { 
+/**
+ * The secret API key (server-side only). Leave it out when `baseUrl` is your own proxy.
+ */
+apiKey?: string, 
+/**
+ * Default `https://api.markifact.com`; `http://127.0.0.1:8787` for the sandbox; a path
+ * such as `/api/markifact` for your own proxy (no `apiKey` then).
+ */
+baseUrl?: string, 
+/**
+ * Per attempt, in ms (default 30000).
+ */
+timeoutMs?: number, 
+/**
+ * Automatic retries of GET requests (default 2). POST and DELETE are never retried.
+ */
+maxRetries?: number, 
+/**
+ * The `fetch` to use (default: the global one).
+ */
+fetch?: (input: string, init: FetchInit) => PromiseLike<FetchResponse>, 
+/**
+ * Extra headers for every request (they cannot replace `authorization` or
+ * `content-type`).
+ */
+headers?: Record<string, string>, 
+/**
+ * Construct with `apiKey` in a browser anyway. The key is then visible to every user of
+ * the page.
+ */
+dangerouslyAllowBrowser?: boolean, 
+/**
+ * Accept `http://localhost` redirect URLs (for the sandbox).
+ */
+allowInsecureLocalhost?: boolean, 
+/**
+ * Called with each warning about link-creation inputs (also returned in `warnings`).
+ */
+onWarning?: (warning: string) => void, };
+export type CallOptions = { 
+/**
+ * Cancels the call: it rejects with `aborted`.
+ */
+signal?: AbortSignalLike, };
+export type CreateAuthLinkParams = { 
+/**
+ * The connection type, e.g. `gads` (see `listConnectionTypes`).
+ */
+connectionType: string, 
+/**
+ * Where Markifact sends the browser afterwards.
+ */
+redirectUrl?: string, 
+/**
+ * Your opaque id for the user or account.
+ */
+externalId?: string, 
+/**
+ * `true` for a connection only the key's user sees.
+ */
+isPrivate?: boolean, };
+export type WaitForAuthLinkOptions = { 
+/**
+ * Cancels the call: it rejects with `aborted`.
+ */
+signal?: AbortSignalLike, 
+/**
+ * Give up after this many ms (default 600000), with a `timeout` error.
+ */
+timeoutMs?: number, 
+/**
+ * Called with each status read while waiting.
+ */
+onPoll?: (status: AuthLinkStatus) => void, };
+export type ListConnectionsOptions = { 
+/**
+ * Cancels the call: it rejects with `aborted`.
+ */
+signal?: AbortSignalLike, 
+/**
+ * Only the connections created with this `externalId`.
+ */
+externalId?: string, 
+/**
+ * Only the connections of this type.
+ */
+type?: string, };
+export type GetConnectionOptions = { 
+/**
+ * Cancels the call: it rejects with `aborted`.
+ */
+signal?: AbortSignalLike, 
+/**
+ * Whether the id is Markifact's (default) or your `externalId`.
+ */
+lookupBy?: "id" | "externalId", };
+export type VerifyRedirectOptions = { 
+/**
+ * Cancels the call: it rejects with `aborted`.
+ */
+signal?: AbortSignalLike, 
+/**
+ * The auth link the redirect belongs to: the strongest check.
+ */
+authLinkId?: string, 
+/**
+ * Your id for the user; required without `authLinkId`.
+ */
+expectedExternalId?: string, 
+/**
+ * The connection type you asked for.
+ */
+expectedConnectionType?: string, 
+/**
+ * The `redirectUrl` given at link creation, for an exact parse.
+ */
+redirectUrl?: string, };

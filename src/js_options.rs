@@ -10,14 +10,13 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::Error;
-
 /// Reads one option of an options object (`key` is the field's name) into a field's type; the
 /// binding layer implements it over its value type. An absent (`undefined` or `null`) option
-/// is `None`; a present one of another type is an `invalid_argument` naming it.
+/// is `None`; a present one of another type is an `invalid_argument` naming it, as a value of
+/// the binding (small, where an [`Error`](crate::Error) moved through every field would not be).
 pub trait FromOption<V>: Sized {
     /// The option `key` of `options`.
-    fn from_option(options: &V, key: &'static str) -> Result<Self, Error>;
+    fn from_option(options: &V, key: &'static str) -> Result<Self, V>;
 }
 
 /// A string that must reach Markifact unchanged (an id): a lone UTF-16 surrogate, which would
@@ -68,7 +67,7 @@ macro_rules! options {
 
         impl $(<$v>)? $name $(<$v>)? {
             /// Reads the options object `options`, field by field.
-            pub fn read<S>(options: &S) -> Result<Self, Error>
+            pub fn read<S>(options: &S) -> Result<Self, S>
             where
                 $( $ty: FromOption<S>, )*
             {

@@ -71,7 +71,7 @@ impl ClientCore {
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<ClientCore, JsValue> {
         super::url::install();
-        let options = MarkifactClientOptions::read(&options).map_err(js_error)?;
+        let options = MarkifactClientOptions::read(&options)?;
         if options.apiKey.is_some()
             && in_browser()
             && !options.dangerouslyAllowBrowser.unwrap_or(false)
@@ -137,14 +137,14 @@ impl ClientCore {
     /// `createAuthLink(params, options)`: [`Call::create_auth_link`].
     #[wasm_bindgen(js_name = createAuthLink)]
     pub fn create_auth_link(&self, params: JsValue, options: JsValue) -> Result<CoreCall, JsValue> {
-        let params = CreateAuthLinkParams::read(&params).map_err(js_error)?;
+        let params = CreateAuthLinkParams::read(&params)?;
         let link = CreateAuthLink {
             connection_type: params.connectionType.0,
             redirect_url: params.redirectUrl.map(|Text(t)| t),
             external_id: params.externalId.map(|Text(t)| t),
             is_private: params.isPrivate,
         };
-        let signal = CallOptions::read(&options).map_err(js_error)?.signal;
+        let signal = CallOptions::read(&options)?.signal;
         let call = Call::create_auth_link(&self.config, &link).map_err(js_api_error)?;
         Ok(CoreCall::new(call.map(to_js), signal, None))
     }
@@ -157,7 +157,7 @@ impl ClientCore {
         options: JsValue,
     ) -> Result<CoreCall, JsValue> {
         let id = text(&auth_link_id, "authLinkId").map_err(js_error)?;
-        let signal = CallOptions::read(&options).map_err(js_error)?.signal;
+        let signal = CallOptions::read(&options)?.signal;
         let call = Call::auth_link_status(&self.config, &id).map_err(js_api_error)?;
         Ok(CoreCall::new(call.map(to_js), signal, None))
     }
@@ -170,7 +170,7 @@ impl ClientCore {
         options: JsValue,
     ) -> Result<CoreCall, JsValue> {
         let id = text(&auth_link_id, "authLinkId").map_err(js_error)?;
-        let options = WaitForAuthLinkOptions::read(&options).map_err(js_error)?;
+        let options = WaitForAuthLinkOptions::read(&options)?;
         let wait_ms = options.timeoutMs.map_or(DEFAULT_WAIT_MS, |Count(ms)| ms);
         let call = Call::wait_for_auth_link(&self.config, &id, wait_ms).map_err(js_api_error)?;
         Ok(CoreCall::new(
@@ -183,7 +183,7 @@ impl ClientCore {
     /// `listConnections({ externalId, type })`: [`Call::list_connections`].
     #[wasm_bindgen(js_name = listConnections)]
     pub fn list_connections(&self, options: JsValue) -> Result<CoreCall, JsValue> {
-        let options = ListConnectionsOptions::read(&options).map_err(js_error)?;
+        let options = ListConnectionsOptions::read(&options)?;
         let call = Call::list_connections(
             &self.config,
             options.externalId.as_deref(),
@@ -197,7 +197,7 @@ impl ClientCore {
     #[wasm_bindgen(js_name = getConnection)]
     pub fn get_connection(&self, id: JsValue, options: JsValue) -> Result<CoreCall, JsValue> {
         let id = text(&id, "idOrExternalId").map_err(js_error)?;
-        let options = GetConnectionOptions::read(&options).map_err(js_error)?;
+        let options = GetConnectionOptions::read(&options)?;
         let lookup_by = match options.lookupBy {
             None | Some(js_options::LookupBy::Id) => LookupBy::Id,
             Some(js_options::LookupBy::ExternalId) => LookupBy::ExternalId,
@@ -215,7 +215,7 @@ impl ClientCore {
     #[wasm_bindgen(js_name = deleteConnection)]
     pub fn delete_connection(&self, id: JsValue, options: JsValue) -> Result<CoreCall, JsValue> {
         let id = text(&id, "connectionId").map_err(js_error)?;
-        let signal = CallOptions::read(&options).map_err(js_error)?.signal;
+        let signal = CallOptions::read(&options)?.signal;
         let call = Call::delete_connection(&self.config, &id).map_err(js_api_error)?;
         Ok(CoreCall::new(call.map(to_js), signal, None))
     }
@@ -223,7 +223,7 @@ impl ClientCore {
     /// `listConnectionTypes()`: [`Call::list_connection_types`].
     #[wasm_bindgen(js_name = listConnectionTypes)]
     pub fn list_connection_types(&self, options: JsValue) -> Result<CoreCall, JsValue> {
-        let signal = CallOptions::read(&options).map_err(js_error)?.signal;
+        let signal = CallOptions::read(&options)?.signal;
         Ok(CoreCall::new(
             Call::list_connection_types(&self.config).map(to_js),
             signal,
@@ -238,7 +238,7 @@ impl ClientCore {
         let url = url
             .as_string()
             .ok_or_else(|| wrong_type("url", "a string"))?;
-        let options = VerifyRedirectOptions::read(&options).map_err(js_error)?;
+        let options = VerifyRedirectOptions::read(&options)?;
         let redirect = parse_with_parser_wasm(&url, options.redirectUrl.as_deref())?;
         let expectations = VerifyExpectations {
             auth_link_id: options.authLinkId.as_deref(),

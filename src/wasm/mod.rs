@@ -50,8 +50,7 @@ pub fn validate_redirect_url(
         allow_insecure_localhost: Option::<bool>::from_option(
             &options.map_or(JsValue::UNDEFINED, JsValue::from),
             "allowInsecureLocalhost",
-        )
-        .map_err(js_error)?
+        )?
         .unwrap_or(false),
     };
     crate::validate_redirect_url(&url, options)

@@ -4,22 +4,30 @@
 use js_sys::{Array, Function as JsFunction, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+use super::convert::{js_error, wrong_type};
 use crate::js_options::{Count, FromOption, Function, Headers, LookupBy, Signal, Text};
 use crate::{Error, Rule};
 
 /// The option `key` of `options` (a raw identifier's `r#` dropped): `None` when it is
 /// `undefined` or `null`, or when `options` itself is.
-fn present(options: &JsValue, key: &str) -> Result<Option<JsValue>, Error> {
+// Not inlined: once per field of every options type would be kilobytes of wasm.
+#[inline(never)]
+fn present(options: &JsValue, key: &str) -> Result<Option<JsValue>, JsValue> {
     if options.is_undefined() || options.is_null() {
         return Ok(None);
     }
     if !options.is_object() {
-        return Err(Error::wrong_type("options", "an object"));
+        return Err(wrong_type("options", "an object"));
     }
-    let key = key.trim_start_matches("r#");
+    let key = js_name(key);
     let value = Reflect::get(options, &JsValue::from_str(key))
-        .map_err(|_| Error::wrong_type("options", "a readable object"))?;
+        .map_err(|_| wrong_type("options", "a readable object"))?;
     Ok((!value.is_undefined() && !value.is_null()).then_some(value))
+}
+
+/// A field's JavaScript name: its Rust name without the `r#` of a raw identifier.
+fn js_name(field: &str) -> &str {
+    field.strip_prefix("r#").unwrap_or(field)
 }
 
 /// An optional option that `read` accepts; anything else names what was `expected`.
@@ -28,44 +36,44 @@ fn read<T>(
     key: &'static str,
     read: impl FnOnce(&JsValue) -> Option<T>,
     expected: &str,
-) -> Result<Option<T>, Error> {
+) -> Result<Option<T>, JsValue> {
     match present(options, key)? {
         None => Ok(None),
         Some(value) => read(&value)
             .map(Some)
-            .ok_or_else(|| Error::wrong_type(key.trim_start_matches("r#"), expected)),
+            .ok_or_else(|| wrong_type(js_name(key), expected)),
     }
 }
 
 impl FromOption<JsValue> for Option<String> {
-    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, Error> {
+    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, JsValue> {
         read(options, key, JsValue::as_string, "a string")
     }
 }
 
 impl FromOption<JsValue> for Option<Text> {
-    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, Error> {
+    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, JsValue> {
         match present(options, key)? {
             None => Ok(None),
-            Some(value) => text(&value, key).map(|t| Some(Text(t))),
+            Some(value) => text(&value, key).map(|t| Some(Text(t))).map_err(js_error),
         }
     }
 }
 
 impl FromOption<JsValue> for Text {
-    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, Error> {
-        Option::<Text>::from_option(options, key)?.ok_or_else(|| Error::wrong_type(key, "a string"))
+    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, JsValue> {
+        Option::<Text>::from_option(options, key)?.ok_or_else(|| wrong_type(key, "a string"))
     }
 }
 
 impl FromOption<JsValue> for Option<bool> {
-    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, Error> {
+    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, JsValue> {
         read(options, key, JsValue::as_bool, "a boolean")
     }
 }
 
 impl FromOption<JsValue> for Option<Count> {
-    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, Error> {
+    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, JsValue> {
         read(
             options,
             key,
@@ -76,7 +84,7 @@ impl FromOption<JsValue> for Option<Count> {
 }
 
 impl FromOption<JsValue> for Option<Function<JsValue>> {
-    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, Error> {
+    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, JsValue> {
         let function = |v: &JsValue| {
             v.is_instance_of::<JsFunction>()
                 .then(|| Function(v.clone()))
@@ -86,7 +94,7 @@ impl FromOption<JsValue> for Option<Function<JsValue>> {
 }
 
 impl FromOption<JsValue> for Option<Signal<JsValue>> {
-    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, Error> {
+    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, JsValue> {
         let signal = |v: &JsValue| {
             let has = |key: &str| Reflect::has(v, &key.into()).unwrap_or(false);
             (v.is_object() && has("aborted") && has("addEventListener")).then(|| Signal(v.clone()))
@@ -96,7 +104,7 @@ impl FromOption<JsValue> for Option<Signal<JsValue>> {
 }
 
 impl FromOption<JsValue> for Option<Headers> {
-    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, Error> {
+    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, JsValue> {
         let Some(object) = read(
             options,
             key,
@@ -115,7 +123,7 @@ impl FromOption<JsValue> for Option<Headers> {
                     .and_then(|v| v.as_string());
                 value
                     .map(|v| (name.as_string().unwrap_or_default(), v))
-                    .ok_or_else(|| Error::wrong_type(key, "an object of strings"))
+                    .ok_or_else(|| wrong_type(key, "an object of strings"))
             })
             .collect::<Result<_, _>>()
             .map(|headers| Some(Headers(headers)))
@@ -123,12 +131,12 @@ impl FromOption<JsValue> for Option<Headers> {
 }
 
 impl FromOption<JsValue> for Option<LookupBy> {
-    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, Error> {
+    fn from_option(options: &JsValue, key: &'static str) -> Result<Self, JsValue> {
         match Option::<String>::from_option(options, key)?.as_deref() {
             None => Ok(None),
             Some("id") => Ok(Some(LookupBy::Id)),
             Some("externalId") => Ok(Some(LookupBy::ExternalId)),
-            Some(_) => Err(Error::wrong_type(key, "\"id\" or \"externalId\"")),
+            Some(_) => Err(wrong_type(key, "\"id\" or \"externalId\"")),
         }
     }
 }

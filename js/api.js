@@ -1,8 +1,7 @@
-// The public API of the main entry, shared by its runtimes' files (`cargo xtask pkg` writes it
-// into each of index.js and edge.js, in place of their last line). `parseRedirect` and
-// `errorCodes` come from the small parser wasm, the rest from the main wasm, each instantiated on
-// first use (glue.js).
-import * as main from "./markifact_connect.js";
+// The public API of the main entry, shared by its runtimes' files (index.js, edge.js).
+// `parseRedirect` and `errorCodes` come from the small parser wasm, the rest from the main wasm
+// (wasm-bindgen's bindings), each instantiated on first use (glue.js).
+import * as main from "./markifact_connect_bg.js";
 import { mainWasmReady as ready } from "./glue.js";
 
 export function validateRedirectUrl(redirectUrl, options) {

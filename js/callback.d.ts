@@ -1,5 +1,5 @@
-// The types of `markifact-connect/callback`: a subset of the main entry's (api.d.ts, generated
-// from the Rust code by wasm-bindgen and ts-rs, is written by `cargo xtask pkg`).
+// The types of `markifact-connect/callback`: a subset of the main entry's (markifact_connect.d.ts,
+// generated from the Rust code by wasm-bindgen and ts-rs).
 export { parseRedirect, errorCodes } from "./glue.js";
 export type {
   ErrorCode,
@@ -8,6 +8,6 @@ export type {
   RedirectResult,
   RedirectSuccess,
   Rule,
-} from "./api.js";
+} from "./markifact_connect.js";
 export { MarkifactError } from "./markifact-error.js";
 export * from "./connect.js";

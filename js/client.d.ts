@@ -11,7 +11,7 @@ import type {
   MarkifactClientOptions,
   VerifyRedirectOptions,
   WaitForAuthLinkOptions,
-} from "./api.js";
+} from "./markifact_connect.js";
 
 /**
  * A client for the Markifact Connections API. Construct it server-side with the secret API key,

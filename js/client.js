@@ -1,7 +1,7 @@
 // `MarkifactClient`: the driver of the core's calls over `fetch` and timers. Every decision
 // (validation, retries, backoff, the wait's schedule, what a response means) is the core's
 // (src/client/call.rs); this file only performs what a call asks for and reports what happened.
-import { ClientCore } from "./markifact_connect.js";
+import { ClientCore } from "./markifact_connect_bg.js";
 import { mainWasmReady } from "./glue.js";
 
 // What happened since a call's last action (src/wasm/client.rs has the same numbers).

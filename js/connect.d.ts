@@ -1,4 +1,4 @@
-import type { RedirectResult } from "./api.js";
+import type { RedirectResult } from "./markifact_connect.js";
 
 /**
  * What `openAuthLink` opens: the auth link's URL, or your server's answer carrying it with the

@@ -1,6 +1,6 @@
 // The two public functions of the parser wasm's hand-written glue (glue.js); the types they use
 // are generated from the Rust types (api.d.ts).
-import type { ErrorCode, ParseRedirectOptions, RedirectResult } from "./api.js";
+import type { ErrorCode, ParseRedirectOptions, RedirectResult } from "./markifact_connect.js";
 
 /**
  * Parses the URL Markifact redirected the user's browser to (e.g. `location.href`). Throws a

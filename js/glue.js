@@ -55,6 +55,19 @@ export function mainWasmReady() {
   }
 }
 
+/**
+ * Instantiates the main wasm `module` with wasm-bindgen's `bindings` (its `--target bundler`
+ * module, which imports nothing from the wasm itself): the bindings are the wasm's imports, and
+ * the instance their `wasm`, as a bundler's ESM integration would do.
+ */
+export function instantiateMain(bindings, module) {
+  const imports = {};
+  for (const { module: name } of WebAssembly.Module.imports(module)) imports[name] = bindings;
+  const { exports } = new WebAssembly.Instance(module, imports);
+  bindings.__wbg_set_wasm(exports);
+  exports.__wbindgen_start?.();
+}
+
 // Compiling and instantiating, with a failure as a coded error naming the module.
 function load(file, make) {
   try {

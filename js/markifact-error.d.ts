@@ -1,4 +1,4 @@
-import type { ErrorCode, Rule } from "./api.js";
+import type { ErrorCode, Rule } from "./markifact_connect.js";
 
 /** The one error class of the package: every failure is an instance, with a stable `code`. */
 export declare class MarkifactError extends Error {

@@ -61,7 +61,8 @@ test("wrangler bundles the edge entry: the wasm as modules, no embedded copy", {
   for (const file of wasm) {
     assert.match(bundle, new RegExp(`^import \\w+ from "\\./${file.replace(".", "\\.")}";$`, "m"), `${file} is imported as a module`);
   }
-  assert.match(bundle, /initSync\(\{ module: thisRealm\(\w+\) \}\)/, "edge.js instantiates the main module");
+  // edge.js hands the imported module itself (index.js would compile an embedded copy).
+  assert.match(bundle, /instantiateMain\(\w+, \w+\)/, "edge.js instantiates the main module");
   // "AGFzbQ" is base64 of the wasm magic word: no embedded copy in the bundle (workerd would
   // refuse to compile it).
   assert.doesNotMatch(bundle, /AGFzbQ/, "index.js (the embedded wasm) was bundled instead");

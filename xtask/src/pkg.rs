@@ -1,5 +1,7 @@
-//! Building the npm package: the release wasm, wasm-bindgen's glue (`--target web`), wasm-opt,
-//! then the entry points from js/ and a package.json. The output in pkg/ is never edited by hand.
+//! Building the npm package: the release wasm, wasm-bindgen's bindings (`--target bundler`, used
+//! as they are), wasm-opt, then the package's modules bundled by esbuild (xtask/bundle.mjs) from
+//! js/ and the bindings, the declarations and a package.json. The output in pkg/ is never edited
+//! by hand, and nothing rewrites wasm-bindgen's output.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,49 +16,25 @@ const OUT_NAME: &str = "markifact_connect";
 /// js/glue.js; no wasm-bindgen, no client, no `url` crate, no `serde_json`).
 const PARSER_WASM: &str = "markifact_connect_parser.wasm";
 
-/// Files copied from js/ into the package (the scripts' imports of the glue's parts pointed at
-/// glue.js).
-const JS_SOURCES: &[&str] = &[
-    "client.js",
-    "client.d.ts",
-    "connect.d.ts",
-    "index.d.ts",
-    "markifact-error.d.ts",
-    "glue.d.ts",
-    "callback.js",
-    "callback-edge.js",
-    "callback.d.ts",
-];
+/// The main wasm as wasm-bindgen writes it.
+const MAIN_WASM: &str = "markifact_connect_bg.wasm";
 
-/// The modules every entry loads, written into one pkg/glue.js in this order (each part's imports of
-/// the others dropped): every module is a file Node reads, compiles and links at start-up, about
-/// 0.3 ms each (see benches/levers.md). The sources stay one job per file; the declarations stay
-/// separate .d.ts files.
-const GLUE_PARTS: &[&str] = &["markifact-error.js", "glue.js", "connect.js"];
+/// Where wasm-bindgen's output and the optimised wasm go (rebuilt only when a wasm changed).
+const BINDGEN_DIR: &str = "target/bindgen";
 
-/// The main entry's files (embedded wasm everywhere; `.wasm?module` imports in edge runtimes):
-/// js/<file> with js/api.js (the API they share) written in place of its
-/// `export * from "./api.js";`, so Node loads one module fewer at start-up.
-const MAIN_ENTRIES: &[&str] = &["index.js", "edge.js"];
+/// Where the package's sources are put together for esbuild: js/, wasm-bindgen's output, and
+/// the modules that embed each wasm.
+const STAGE_DIR: &str = "target/pkg-src";
 
-/// The modules that embed each wasm (as their default export) for index.js and
-/// callback.js: the parser's and the main one's apart, so that the callback entry loads only the
-/// parser's.
-const EMBEDDED_WASM: &[(&str, &str)] = &[
-    ("parser-wasm.js", PARSER_WASM),
-    ("main-wasm.js", "markifact_connect_bg.wasm"),
-];
-const API_EXPORT: &str = "export * from \"./api.js\";\n";
-
-/// Where wasm-bindgen's declarations of its start-up functions begin in the glue's .d.ts; they
-/// need the DOM lib, and the package's entries call them itself, so they stay out of the API.
-const INIT_DECLARATIONS_START: &str = "export type InitInput";
+/// The modules that embed each wasm (as their default export) for index.js and callback.js:
+/// the parser's and the main one's apart, so that the callback entry loads only the parser's.
+const EMBEDDED_WASM: &[(&str, &str)] =
+    &[("parser-wasm.js", PARSER_WASM), ("main-wasm.js", MAIN_WASM)];
 
 /// Builds pkg/ (skipping the wasm steps when nothing changed) and returns the packed tarball.
 pub fn build() -> Result<PathBuf, String> {
     let root = root();
     check_idna_pin(&root)?;
-    let pkg = root.join("pkg");
     // Each build is a no-op once done (the two have their own profiles, so their own paths).
     // `std`'s size-over-speed variants: 906 B gzip off the main wasm, 130 B onto the parser's.
     let full = compile(
@@ -69,33 +47,25 @@ pub fn build() -> Result<PathBuf, String> {
         &["--no-default-features", "--features", "parser-abi"],
         PARSER_WASM,
     )?;
-    let stamp_path = pkg.join(".build-stamp");
-    // The file list and wasm-opt's flags too: a file dropped from the list must not linger in
-    // pkg/, and new flags must take effect.
+    let bindings = root.join(BINDGEN_DIR);
+    let stamp_path = bindings.join(".build-stamp");
+    // wasm-bindgen's and wasm-opt's flags too: new flags must take effect.
     let stamp = format!(
         "{}{}{}",
         fingerprint(&full)?,
         fingerprint(&parser)?,
-        [
-            JS_SOURCES,
-            GLUE_PARTS,
-            MAIN_ENTRIES,
-            WASM_BINDGEN_FLAGS,
-            WASM_OPT_FLAGS
-        ]
-        .concat()
-        .join(",")
+        [WASM_BINDGEN_FLAGS, WASM_OPT_FLAGS].concat().join(",")
     );
     if fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
-        if pkg.exists() {
-            fs::remove_dir_all(&pkg).map_err(|e| format!("removing pkg/: {e}"))?;
+        if bindings.exists() {
+            fs::remove_dir_all(&bindings).map_err(|e| format!("removing {BINDGEN_DIR}: {e}"))?;
         }
-        bindgen(&full, OUT_NAME)?;
-        use_own_error_module(&pkg)?;
-        optimise(&parser, &pkg.join(PARSER_WASM), "-O3")?;
+        bindgen(&full, &bindings)?;
+        optimise(&parser, &bindings.join(PARSER_WASM), "-O3")?;
         fs::write(&stamp_path, &stamp).map_err(|e| e.to_string())?;
     }
-    write_entries(&pkg)?;
+    let pkg = root.join("pkg");
+    assemble(&bindings, &pkg)?;
     report_sizes(&pkg)?;
     pack(&pkg)
 }
@@ -147,28 +117,29 @@ fn compile(profile: &str, extra: &[&str], file: &str) -> Result<PathBuf, String>
     Ok(copy)
 }
 
-/// `--target web`, without the `new URL("…_bg.wasm", import.meta.url)` fallback in its glue:
-/// the entries hand it the module, and bundlers that see that reference copy an unused .wasm.
-const WASM_BINDGEN_FLAGS: &[&str] = &["--target", "web", "--omit-default-module-path"];
+/// `--target bundler`: the bindings as a module of their own (markifact_connect_bg.js) that the
+/// entries instantiate the wasm with (glue.js's `instantiateMain`), and declarations of the API
+/// alone.
+const WASM_BINDGEN_FLAGS: &[&str] = &["--target", "bundler"];
 
-/// wasm-bindgen's glue into pkg/, then wasm-opt on the wasm.
-fn bindgen(wasm: &Path, name: &str) -> Result<(), String> {
+/// wasm-bindgen's output into `out`, then wasm-opt on the wasm.
+fn bindgen(wasm: &Path, out: &Path) -> Result<(), String> {
     cmd::new(
         "wasm-bindgen",
         &[
             WASM_BINDGEN_FLAGS,
             &[
                 "--out-dir",
-                "pkg",
+                &out.to_string_lossy(),
                 "--out-name",
-                name,
+                OUT_NAME,
                 &wasm.to_string_lossy(),
             ],
         ]
         .concat(),
     )
     .run()?;
-    let bg = root().join(format!("pkg/{name}_bg.wasm"));
+    let bg = out.join(MAIN_WASM);
     optimise(&bg, &bg, "-Oz")
 }
 
@@ -240,24 +211,35 @@ process.exit(failed ? 1 : 0);
     })
 }
 
-/// Prints, as a Markdown table, what each runtime loads: raw, gzip -9 and brotli bytes.
+/// Prints, as a Markdown table, what a browser loads for each entry (the entry and every module
+/// it imports; the wasm embedded in main-wasm.js and parser-wasm.js), each file compressed on its
+/// own: raw, gzip -9 and brotli bytes; and the main wasm alone.
 fn report_sizes(pkg: &Path) -> Result<(), String> {
     const SCRIPT: &str = r#"
-const zlib = require("node:zlib"), fs = require("node:fs");
-const rows = [["main wasm, embedded", "main-wasm.js"], ["JS glue + entry", "markifact_connect.js", "index.js", "glue.js"], ["parser wasm, embedded", "parser-wasm.js"]];
-const read = (p) => fs.statSync(p).isDirectory()
-  ? Buffer.concat(fs.readdirSync(p, { recursive: true }).map((f) => `${p}/${f}`).filter((f) => fs.statSync(f).isFile()).map((f) => fs.readFileSync(f)))
-  : fs.readFileSync(p);
-let total = [0, 0, 0];
+const zlib = require("node:zlib"), fs = require("node:fs"), path = require("node:path");
+const loaded = (entry) => {
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file) || !fs.existsSync(file)) return;
+    seen.add(file);
+    const text = fs.readFileSync(file, "utf8");
+    for (const m of text.matchAll(/(?:from|import)\s*"(\.{1,2}\/[^"]+\.js)"/g)) visit(path.posix.normalize(path.posix.join(path.posix.dirname(file), m[1])));
+  };
+  visit(entry);
+  return [...seen];
+};
+const sizes = (files) => files.map((f) => fs.readFileSync(f)).map((b) => [b.length, zlib.gzipSync(b, { level: 9 }).length, zlib.brotliCompressSync(b).length]).reduce((t, s) => t.map((n, i) => n + s[i]), [0, 0, 0]);
+const isWasm = (f) => f.endsWith("-wasm.js");
 console.log("| part | raw | gzip | brotli |");
 console.log("|---|---:|---:|---:|");
-for (const [label, ...files] of rows) {
-  const bytes = Buffer.concat(files.map(read));
-  const sizes = [bytes.length, zlib.gzipSync(bytes, { level: 9 }).length, zlib.brotliCompressSync(bytes).length];
-  sizes.forEach((n, i) => (total[i] += n));
-  console.log(`| ${label} | ${sizes.join(" B | ")} B |`);
+const row = (label, files) => console.log(`| ${label} | ${sizes(files).join(" B | ")} B |`);
+row("main wasm (markifact_connect_bg.wasm)", ["markifact_connect_bg.wasm"]);
+for (const entry of ["index.js", "callback.js"]) {
+  const files = loaded(entry);
+  row(`${entry}: wasm, embedded (${files.filter(isWasm).join(", ")})`, files.filter(isWasm));
+  row(`${entry}: JS (${files.filter((f) => !isWasm(f)).length} modules)`, files.filter((f) => !isWasm(f)));
+  row(`${entry}: total (browser)`, files);
 }
-console.log(`| total (browser) | ${total.join(" B | ")} B |`);
 "#;
     cmd::new("node", &["-e", SCRIPT]).dir(pkg).run()
 }
@@ -290,53 +272,84 @@ fn fingerprint(wasm: &Path) -> Result<String, String> {
     ))
 }
 
-fn write_entries(pkg: &Path) -> Result<(), String> {
+/// pkg/ from js/ and wasm-bindgen's output: the modules bundled by esbuild, the embedded and
+/// the plain wasm, the declarations, the README and a package.json.
+fn assemble(bindings: &Path, pkg: &Path) -> Result<(), String> {
+    let stage = root().join(STAGE_DIR);
+    for dir in [&stage, pkg] {
+        if dir.exists() {
+            fs::remove_dir_all(dir).map_err(|e| format!("removing {}: {e}", dir.display()))?;
+        }
+    }
     let js = root().join("js");
-    let read =
-        |name: &str| fs::read_to_string(js.join(name)).map_err(|e| format!("js/{name}: {e}"));
-    // Declarations keep naming each part's own .d.ts.
-    let write = |name: &str, text: &str| {
-        let text = if name.ends_with(".d.ts") {
-            text.to_owned()
-        } else {
-            to_glue(text)
-        };
-        fs::write(pkg.join(name), text).map_err(|e| format!("pkg/{name}: {e}"))
-    };
-    for name in JS_SOURCES {
-        write(name, &read(name)?)?;
-    }
-    let mut glue = String::new();
-    for part in GLUE_PARTS {
-        for line in read(part)?.lines() {
-            let internal = GLUE_PARTS.iter().any(|other| {
-                line.starts_with("import ") && line.ends_with(&format!("\"./{other}\";"))
-            });
-            if !internal {
-                glue.push_str(line);
-                glue.push('\n');
-            }
-        }
-    }
-    write("glue.js", &glue)?;
-    let api = read("api.js")?;
-    for name in MAIN_ENTRIES {
-        let entry = read(name)?;
-        if !entry.ends_with(API_EXPORT) {
-            return Err(format!("js/{name} must end with {API_EXPORT:?}"));
-        }
-        write(
-            name,
-            &format!("{}{api}", entry.trim_end_matches(API_EXPORT)),
-        )?;
-    }
+    copy_files(&js, &stage, ".js")?;
+    copy_tree(bindings, &stage)?;
     for (module, wasm) in EMBEDDED_WASM {
-        write_embedded(pkg, module, wasm)?;
+        write_embedded(&stage, module, &bindings.join(wasm))?;
     }
-    write_api_declarations(pkg)?;
-    fs::copy(root().join("README.md"), pkg.join("README.md"))
-        .map_err(|e| format!("README.md: {e}"))?;
+    let esbuild = tools::js_dir().join("node_modules/esbuild");
+    cmd::new(
+        "node",
+        &[
+            &root().join("xtask/bundle.mjs").to_string_lossy(),
+            &esbuild.to_string_lossy(),
+            &stage.to_string_lossy(),
+            &pkg.to_string_lossy(),
+        ],
+    )
+    .run()?;
+    for (module, wasm) in EMBEDDED_WASM {
+        copy(&stage.join(module), &pkg.join(module))?;
+        copy(&bindings.join(wasm), &pkg.join(wasm))?;
+    }
+    copy_files(&js, pkg, ".d.ts")?;
+    let declarations = format!("{OUT_NAME}.d.ts");
+    copy(&bindings.join(&declarations), &pkg.join(&declarations))?;
+    copy(&root().join("README.md"), &pkg.join("README.md"))?;
     fs::write(pkg.join("package.json"), package_json()).map_err(|e| e.to_string())
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("copying {} to {}: {e}", from.display(), to.display()))
+}
+
+/// Copies the files of `from` whose names end with `suffix` into `to` (created).
+fn copy_files(from: &Path, to: &Path, suffix: &str) -> Result<(), String> {
+    fs::create_dir_all(to).map_err(|e| e.to_string())?;
+    let entries = fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if name.ends_with(suffix) && path.is_file() {
+            copy(&path, &to.join(name))?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies the tree `from` into `to` (created), but dot files.
+fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    fs::create_dir_all(to).map_err(|e| e.to_string())?;
+    let entries = fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let name = path.file_name().unwrap_or_default().to_owned();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            copy_tree(&path, &to.join(&name))?;
+        } else {
+            copy(&path, &to.join(&name))?;
+        }
+    }
+    Ok(())
 }
 
 /// The embedding of wasm bytes in a JS string literal whose value is one Latin-1 character a
@@ -364,75 +377,18 @@ fn embed(bytes: &[u8]) -> String {
     text
 }
 
-/// pkg/<module>: pkg/<wasm>'s bytes [embedded](embed) in a string, with the file's name and length.
-fn write_embedded(pkg: &Path, module: &str, wasm: &str) -> Result<(), String> {
-    let bytes = fs::read(pkg.join(wasm)).map_err(|e| format!("pkg/{wasm}: {e}"))?;
+/// `dir`/`module`: the bytes of the `wasm` file [embedded](embed) in a string, with its name and
+/// length.
+fn write_embedded(dir: &Path, module: &str, wasm: &Path) -> Result<(), String> {
+    let bytes = fs::read(wasm).map_err(|e| format!("{}: {e}", wasm.display()))?;
+    let wasm = wasm.file_name().unwrap_or_default().to_string_lossy();
     let text = format!(
         "// {wasm}, written by `cargo xtask pkg` (decoded by compileEmbedded in glue.js).\n\
          export default {{ file: \"{wasm}\", length: {}, bytes: \"{}\" }};\n",
         bytes.len(),
         embed(&bytes)
     );
-    fs::write(pkg.join(module), text).map_err(|e| format!("pkg/{module}: {e}"))
-}
-
-/// `text` with its imports of the glue's parts taken from glue.js.
-fn to_glue(text: &str) -> String {
-    GLUE_PARTS.iter().fold(text.to_owned(), |text, part| {
-        text.replace(&format!("from \"./{part}\""), "from \"./glue.js\"")
-    })
-}
-
-/// `api.d.ts`: the generated declarations of the API (ts-rs types and wasm-bindgen function
-/// signatures) without the start-up part, plus the parser's functions and the error class.
-fn write_api_declarations(pkg: &Path) -> Result<(), String> {
-    let glue =
-        fs::read_to_string(pkg.join(format!("{OUT_NAME}.d.ts"))).map_err(|e| e.to_string())?;
-    let api = glue
-        .split_once(INIT_DECLARATIONS_START)
-        .map(|(api, _)| api)
-        .ok_or("wasm-bindgen's .d.ts no longer has the expected start-up section")?;
-    // `[Symbol.dispose]` needs lib esnext.disposable, which would break every project on an
-    // older lib; `free()` stays declared, and `using` still works at run time.
-    let api: String = api
-        .lines()
-        .map(str::trim_start)
-        .filter(|line| !line.starts_with("[Symbol.dispose]"))
-        .map(|line| format!("{line}\n"))
-        .collect();
-    let api = format!(
-        "{}\nexport {{ parseRedirect, errorCodes }} from \"./glue.js\";\nexport {{ MarkifactError }} from \"./markifact-error.js\";\n",
-        api.trim_end()
-    );
-    fs::write(pkg.join("api.d.ts"), api).map_err(|e| e.to_string())
-}
-
-/// wasm-bindgen copies js/markifact-error.js and js/glue.js (for `parseRedirect`, used by
-/// `verifyRedirect`) under a hashed snippets/ path and its glue imports them from there: point
-/// the glue at the package's glue.js instead, so that one module defines `MarkifactError` and
-/// holds the parser wasm's instance for every entry (`instanceof` holds everywhere).
-fn use_own_error_module(pkg: &Path) -> Result<(), String> {
-    let glue_path = pkg.join(format!("{OUT_NAME}.js"));
-    let glue = fs::read_to_string(&glue_path).map_err(|e| e.to_string())?;
-    let own = glue
-        .lines()
-        .map(|line| match line.split_once("from './snippets/") {
-            Some((import, path))
-                if path.ends_with("/js/markifact-error.js';")
-                    || path.ends_with("/js/glue.js';") =>
-            {
-                format!("{import}from './glue.js';\n")
-            }
-            _ => format!("{line}\n"),
-        })
-        .collect::<String>();
-    if own.contains("./snippets/") || !own.contains("from './glue.js'") {
-        return Err(format!(
-            "{OUT_NAME}.js imports snippets other than js/markifact-error.js and js/glue.js; package them"
-        ));
-    }
-    fs::write(&glue_path, own).map_err(|e| e.to_string())?;
-    fs::remove_dir_all(pkg.join("snippets")).map_err(|e| format!("removing pkg/snippets: {e}"))
+    fs::write(dir.join(module), text).map_err(|e| format!("{module}: {e}"))
 }
 
 fn package_json() -> String {
@@ -465,7 +421,7 @@ fn package_json() -> String {
   "files": [
     "*.js",
     "*.d.ts",
-    "{OUT_NAME}_bg.wasm",
+    "{MAIN_WASM}",
     "{PARSER_WASM}",
     "README.md"
   ],

@@ -1,33 +1,34 @@
 //! A sans-IO client for the Markifact Connections API.
 //!
-//! Nothing here touches the network. The core does everything but the I/O:
+//! Nothing here touches the network. Each API call is a [`Call`](crate::client::Call): a
+//! synchronous state machine that, given what happened (a response, a failure, the time, a
+//! random number), says what to do next: send this request, sleep this long, report progress, or
+//! done. Every decision lives there, once: the retries of a `GET` with backoff, jitter and
+//! `Retry-After` ([`RetryPolicy`](crate::client::RetryPolicy)), the wait's schedule, deadline and
+//! the link's expiry ([`PollPolicy`](crate::client::PollPolicy)), what a response means
+//! ([`response`](crate::client::response)), verification ([`verify`](crate::client::verify)).
 //!
-//! 1. [`request`](crate::client::request) builds a [`Request`](crate::client::Request) (method, path and query, JSON body) for one of the six
-//!    endpoints, validating the inputs first, and [`Request::headers`](crate::client::Request::headers) lists its headers;
-//! 2. the caller's I/O layer (the wasm `fetch` layer, or any Rust HTTP client) sends it to the base
-//!    URL (`https://api.markifact.com`) and hands back the status, the `Retry-After` header and the
-//!    body text as an [`HttpResponse`](crate::client::HttpResponse);
-//! 3. [`response`](crate::client::response) turns that into the endpoint's typed result or an [`Error`](crate::Error) with a
-//!    stable code, the status, the API's detail and whether it is retryable;
-//! 4. on failure, [`RetryPolicy::next_delay`](crate::client::RetryPolicy::next_delay) says whether and when to send the request again.
+//! A driver performs the actions: [`Client`](crate::client::Client) over a
+//! [`Runtime`](crate::client::Runtime) you implement once with your HTTP client, or the npm
+//! package's `MarkifactClient`, a short JavaScript loop over `fetch` and timers. The machines can
+//! also be stepped by hand (see [`Call`](crate::client::Call)), which is how they are tested.
+//!
+//! The building blocks are public too: [`request`](crate::client::request) builds the six
+//! endpoints' requests after validating their inputs, [`response`](crate::client::response)
+//! interprets an answer:
 //!
 //! ```
-//! use markifact_connect::client::{request, response, HttpResponse, RetryPolicy};
+//! use markifact_connect::client::{request, response, HttpResponse};
 //!
 //! let req = request::auth_link_status("link_1")?;
 //! assert_eq!(req.path_and_query, "/v1/connections/auth-links/link_1/status");
-//!
-//! // ... send it, then:
 //! let err = response::auth_link_status(&HttpResponse::new(503, "")).unwrap_err();
 //! assert_eq!(err.code().as_str(), "http_error");
 //! assert!(err.retryable());
 //! # Ok::<(), markifact_connect::Error>(())
 //! ```
 //!
-//! [`Client`](crate::client::Client) puts these pieces together (retries, polling, verification)
-//! over a [`Runtime`](crate::client::Runtime) you implement once with your HTTP client; the npm
-//! package's `MarkifactClient` is this same `Client` over `fetch`. A runtime that answers from
-//! memory shows the shape:
+//! A runtime that answers from memory shows the shape of [`Client`](crate::client::Client):
 //!
 //! ```
 //! use markifact_connect::client::{Client, ClientConfig, ClientSettings, HttpRequest, RawResponse, Runtime};

@@ -78,9 +78,9 @@ export class MarkifactClient {
         if (action === SEND) event = await send(fetch, call, signal);
         else if (action === SLEEP) event = await sleep(call.sleepMs, signal);
         else if (action === PROGRESS) {
-          report(onProgress, call.output());
+          report(onProgress, JSON.parse(call.output()));
           event = [CONTINUE];
-        } else return call.output();
+        } else return JSON.parse(call.output());
       }
     } finally {
       call.free();

@@ -1,6 +1,6 @@
 //! Conversions between untyped JavaScript values and the core's types.
 
-use js_sys::{Object, Reflect, JSON};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::Error;
@@ -42,7 +42,7 @@ pub(super) fn js_error(error: Error) -> JsValue {
 pub(super) fn to_js<T: serde::Serialize>(value: T) -> crate::Result<JsValue> {
     let json = crate::json::to_string(&value)
         .map_err(|e| Error::internal(format!("could not encode a result: {e}")))?;
-    JSON::parse(&json).map_err(|_| Error::internal("could not decode a result"))
+    Ok(JsValue::from_str(&json))
 }
 
 pub(super) fn required_string(value: &JsValue, field: &'static str) -> Result<String, JsValue> {

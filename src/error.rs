@@ -31,9 +31,27 @@ pub enum ErrorCode {
     DuplicateParameter,
     /// The redirect does not extend the `redirect_url` it was parsed against.
     RedirectMismatch,
-    /// A `redirect_url` breaks one of the rules in [`validate_redirect_url`](crate::validate_redirect_url).
+    /// A `redirect_url` breaks one of the rules in [`validate_redirect_url`].
+    ///
+    #[cfg_attr(
+        feature = "full",
+        doc = "[`validate_redirect_url`]: crate::validate_redirect_url"
+    )]
+    #[cfg_attr(
+        not(feature = "full"),
+        doc = "[`validate_redirect_url`]: https://docs.rs/markifact-connect/latest/markifact_connect/fn.validate_redirect_url.html"
+    )]
     InvalidRedirectUrl,
-    /// An `external_id` breaks one of the rules in [`validate_external_id`](crate::validate_external_id).
+    /// An `external_id` breaks one of the rules in [`validate_external_id`].
+    ///
+    #[cfg_attr(
+        feature = "full",
+        doc = "[`validate_external_id`]: crate::validate_external_id"
+    )]
+    #[cfg_attr(
+        not(feature = "full"),
+        doc = "[`validate_external_id`]: https://docs.rs/markifact-connect/latest/markifact_connect/fn.validate_external_id.html"
+    )]
     InvalidExternalId,
     /// An argument has the wrong type or an empty value where one is required.
     InvalidArgument,
@@ -213,12 +231,18 @@ impl Rule {
 /// A failure with a stable [`code`](Error::code), the [`field`](Error::field) it concerns when there
 /// is one, the [`rule`](Error::rule) it broke for validators, and a human-readable message.
 ///
-/// Errors from the API (see [`client`](crate::client)) also carry the HTTP [`status`](Error::status),
+/// Errors from the API (see [`client`]) also carry the HTTP [`status`](Error::status),
 /// the API's [`detail`](Error::detail), whether the failure is [`retryable`](Error::retryable), and
 /// the [`retry_after_ms`](Error::retry_after_ms) the API asked for.
 ///
 /// Messages quote offending input only in escaped, shortened form, so an error can be logged.
-#[derive(Clone, PartialEq, Eq)]
+///
+#[cfg_attr(feature = "full", doc = "[`client`]: crate::client")]
+#[cfg_attr(
+    not(feature = "full"),
+    doc = "[`client`]: https://docs.rs/markifact-connect/latest/markifact_connect/client/index.html"
+)]
+#[derive(Clone)]
 pub struct Error {
     code: ErrorCode,
     field: Option<Cow<'static, str>>,
@@ -228,7 +252,27 @@ pub struct Error {
     retryable: bool,
     retry_after_ms: Option<u64>,
     detail: Option<String>,
+    /// The transport's error behind a `network` or `timeout` failure (see [`Error::source`]).
+    #[cfg(feature = "full")]
+    source: Option<std::sync::Arc<dyn core::error::Error + Send + Sync>>,
 }
+
+/// Equal when everything but the [`source`](core::error::Error::source) is: a cause is for
+/// reading, not comparing.
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code
+            && self.field == other.field
+            && self.rule == other.rule
+            && self.message == other.message
+            && self.status == other.status
+            && self.retryable == other.retryable
+            && self.retry_after_ms == other.retry_after_ms
+            && self.detail == other.detail
+    }
+}
+
+impl Eq for Error {}
 
 impl Error {
     pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -241,7 +285,30 @@ impl Error {
             retryable: false,
             retry_after_ms: None,
             detail: None,
+            #[cfg(feature = "full")]
+            source: None,
         }
+    }
+
+    /// The same error caused by `source` (the transport's error, say), which
+    /// [`source()`](core::error::Error::source) returns: the cause chain survives as errors,
+    /// not as text.
+    ///
+    /// ```
+    /// use markifact_connect::Error;
+    /// use std::error::Error as _;
+    ///
+    /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+    /// let error = Error::network("the connection was reset").with_source(io);
+    /// assert_eq!(error.source().unwrap().to_string(), "reset by peer");
+    /// ```
+    #[cfg(feature = "full")]
+    pub fn with_source(
+        mut self,
+        source: impl Into<Box<dyn core::error::Error + Send + Sync>>,
+    ) -> Self {
+        self.source = Some(std::sync::Arc::from(source.into()));
+        self
     }
 
     #[cfg_attr(not(feature = "full"), allow(dead_code))]
@@ -371,6 +438,18 @@ impl Error {
         self
     }
 
+    /// The error in another API's names: the field (as [`rename_field`](Self::rename_field)) and
+    /// every whole-word occurrence of `from` in the message, unless the message carries the API's
+    /// own text (a [`detail`](Self::detail)), which is left as the API wrote it. For bindings
+    /// whose names differ from Rust's (`allow_insecure_localhost` -> `allowInsecureLocalhost`).
+    pub fn rename(self, from: &str, to: &str) -> Self {
+        let mut error = self.rename_field(from, to);
+        if error.detail.is_none() && error.message.contains(from) {
+            error.message = replace_word(&error.message, from, to);
+        }
+        error
+    }
+
     /// Replaces every occurrence of `secret` in the message and the detail with `[redacted]`.
     pub fn redact(mut self, secret: &str) -> Self {
         if !secret.is_empty() {
@@ -413,13 +492,28 @@ impl Error {
 
     /// Whether trying the same request again later may succeed: network failures, timeouts,
     /// `408`, `429` and `5xx`. (Whether it is *safe* to repeat is the method's business: see
-    /// [`RetryPolicy`](crate::client::RetryPolicy), which only repeats `GET`s.)
+    /// [`RetryPolicy`], which only repeats `GET`s.)
+    ///
+    #[cfg_attr(feature = "full", doc = "[`RetryPolicy`]: crate::client::RetryPolicy")]
+    #[cfg_attr(
+        not(feature = "full"),
+        doc = "[`RetryPolicy`]: https://docs.rs/markifact-connect/latest/markifact_connect/client/struct.RetryPolicy.html"
+    )]
     pub fn retryable(&self) -> bool {
         self.retryable
     }
 
     /// How long the API asked to wait before trying again (`Retry-After`), in milliseconds,
-    /// capped at [`MAX_RETRY_AFTER_MS`](crate::client::MAX_RETRY_AFTER_MS).
+    /// capped at [`MAX_RETRY_AFTER_MS`].
+    ///
+    #[cfg_attr(
+        feature = "full",
+        doc = "[`MAX_RETRY_AFTER_MS`]: crate::client::MAX_RETRY_AFTER_MS"
+    )]
+    #[cfg_attr(
+        not(feature = "full"),
+        doc = "[`MAX_RETRY_AFTER_MS`]: https://docs.rs/markifact-connect/latest/markifact_connect/client/constant.MAX_RETRY_AFTER_MS.html"
+    )]
     pub fn retry_after_ms(&self) -> Option<u64> {
         self.retry_after_ms
     }
@@ -453,6 +547,10 @@ impl fmt::Debug for Error {
         if let Some(detail) = &self.detail {
             s.field("detail", detail);
         }
+        #[cfg(feature = "full")]
+        if let Some(source) = &self.source {
+            s.field("source", source);
+        }
         s.field("message", &self.message).finish()
     }
 }
@@ -463,7 +561,31 @@ impl fmt::Display for Error {
     }
 }
 
-impl core::error::Error for Error {}
+impl core::error::Error for Error {
+    #[cfg(feature = "full")]
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn core::error::Error + 'static))
+    }
+}
+
+/// `text` with every occurrence of the identifier `word` (not part of a longer identifier)
+/// replaced by `with`.
+fn replace_word(text: &str, word: &str, with: &str) -> String {
+    let identifier = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(word) {
+        let (before, after) = (&rest[..at], &rest[at + word.len()..]);
+        out.push_str(before);
+        let whole = !identifier(before.chars().next_back()) && !identifier(after.chars().next());
+        out.push_str(if whole { with } else { word });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = core::result::Result<T, E>;
@@ -516,6 +638,46 @@ mod tests {
                 "rule": "too_long", "status": 429, "retryable": true, "retryAfterMs": 1500,
                 "detail": "a\nb"})
         );
+    }
+
+    #[test]
+    fn rename_changes_whole_names_in_field_and_message_but_not_the_apis_text() {
+        let own = Error::new(
+            ErrorCode::InvalidRedirectUrl,
+            "redirect_url must use https; the allow_insecure_localhost opt-in (not my_redirect_url_x)",
+        )
+        .with_field("redirect_url")
+        .rename("redirect_url", "redirectUrl")
+        .rename("allow_insecure_localhost", "allowInsecureLocalhost");
+        assert_eq!(own.field(), Some("redirectUrl"));
+        assert_eq!(
+            own.message(),
+            "redirectUrl must use https; the allowInsecureLocalhost opt-in (not my_redirect_url_x)"
+        );
+        let api = Error::new(
+            ErrorCode::HttpError,
+            "the API answered 422: body.redirect_url: bad",
+        )
+        .with_detail(Some("body.redirect_url: bad".into()))
+        .rename("redirect_url", "redirectUrl");
+        assert_eq!(
+            api.message(),
+            "the API answered 422: body.redirect_url: bad"
+        );
+    }
+
+    #[cfg(feature = "full")]
+    #[test]
+    fn a_source_is_kept_and_ignored_by_equality() {
+        use core::error::Error as _;
+        let io = std::io::Error::other("reset by peer");
+        let with = Error::network("the connection was reset").with_source(io);
+        assert_eq!(
+            with.source().map(|s| s.to_string()).as_deref(),
+            Some("reset by peer")
+        );
+        assert_eq!(with.clone(), Error::network("the connection was reset"));
+        assert!(format!("{with:?}").contains("reset by peer"));
     }
 
     #[test]

@@ -136,10 +136,28 @@ pub struct AuthLink {
 pub struct CreateAuthLinkRequest {
     /// The connection type to connect, e.g. `gads`.
     pub connection_type: String,
-    /// Where Markifact sends the browser afterwards (HTTPS; see [`validate_redirect_url`](crate::validate_redirect_url)).
+    /// Where Markifact sends the browser afterwards (HTTPS; see [`validate_redirect_url`]).
+    ///
+    #[cfg_attr(
+        feature = "full",
+        doc = "[`validate_redirect_url`]: crate::validate_redirect_url"
+    )]
+    #[cfg_attr(
+        not(feature = "full"),
+        doc = "[`validate_redirect_url`]: https://docs.rs/markifact-connect/latest/markifact_connect/fn.validate_redirect_url.html"
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
-    /// The app's opaque id for the user or account (see [`validate_external_id`](crate::validate_external_id)).
+    /// The app's opaque id for the user or account (see [`validate_external_id`]).
+    ///
+    #[cfg_attr(
+        feature = "full",
+        doc = "[`validate_external_id`]: crate::validate_external_id"
+    )]
+    #[cfg_attr(
+        not(feature = "full"),
+        doc = "[`validate_external_id`]: https://docs.rs/markifact-connect/latest/markifact_connect/fn.validate_external_id.html"
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// `true` for a connection only the key's user sees; the API defaults to `false` (shared).

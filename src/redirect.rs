@@ -21,12 +21,22 @@ use crate::error::{Error, ErrorCode, Result, Rule};
 use crate::text::{concat, decimal, quote};
 
 /// Longest redirect URL [`parse_redirect`] reads, in bytes of UTF-8 (16 KiB).
+///
+#[cfg_attr(
+    not(feature = "full"),
+    doc = "[`parse_redirect`]: https://docs.rs/markifact-connect/latest/markifact_connect/fn.parse_redirect.html"
+)]
 pub const MAX_REDIRECT_INPUT_BYTES: usize = 16 * 1024;
 
 /// The prefix Markifact puts before a parameter name the app's own URL already uses.
 pub const COLLISION_PREFIX: &str = "markifact_";
 
 /// Options for [`parse_redirect`] (`ParseRedirectOptions` in JavaScript).
+///
+#[cfg_attr(
+    not(feature = "full"),
+    doc = "[`parse_redirect`]: https://docs.rs/markifact-connect/latest/markifact_connect/fn.parse_redirect.html"
+)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(
     feature = "typescript",
@@ -332,6 +342,11 @@ pub fn parse_redirect(input: &str, options: ParseOptions<'_>) -> Result<Redirect
 /// How [`parse_redirect_with`] reads URLs: by the WHATWG URL standard, whose implementation the
 /// caller picks. [`parse_redirect`] uses the `url` crate natively and the platform's `URL` on
 /// wasm32, as the npm package's parser wasm does. Both are the same parser.
+///
+#[cfg_attr(
+    not(feature = "full"),
+    doc = "[`parse_redirect`]: https://docs.rs/markifact-connect/latest/markifact_connect/fn.parse_redirect.html"
+)]
 pub trait UrlParser {
     /// The input as the caller holds it (`str` natively; what the glue prepared in the npm package).
     type Input: ?Sized;
@@ -356,6 +371,11 @@ pub trait UrlParser {
 
 /// [`parse_redirect`] over any [`UrlParser`], with the `redirect_url` of exact mode in the
 /// parser's input type: the one implementation of the parsing rules.
+///
+#[cfg_attr(
+    not(feature = "full"),
+    doc = "[`parse_redirect`]: https://docs.rs/markifact-connect/latest/markifact_connect/fn.parse_redirect.html"
+)]
 pub fn parse_redirect_with<P: UrlParser>(
     parser: &P,
     input: &P::Input,

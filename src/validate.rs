@@ -123,7 +123,7 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
         "http" if url.is_loopback() => {
             return Err(reject(
                 Rule::NotHttps,
-                "redirect_url must use https; http on localhost is only accepted with the allowInsecureLocalhost opt-in, for the sandbox".into(),
+                "redirect_url must use https; http on localhost is only accepted with the allow_insecure_localhost opt-in, for the sandbox".into(),
             ))
         }
         other => return Err(not_https(other)),

@@ -1,6 +1,8 @@
 //! The Rust driver of the client's calls: [`Client`] performs each [`Call`]'s actions over a
 //! [`Runtime`] that does the I/O.
 
+use core::future::Future;
+
 use super::call::{Action, Call, Event};
 use super::request::{LookupBy, Method};
 use super::response::{ConnectionType, HttpResponse};
@@ -52,7 +54,7 @@ pub fn redirect_refused(status: Option<u16>) -> Error {
     let error = |what: String| {
         Error::new(
             ErrorCode::InvalidResponse,
-            format!("the API answered with a redirect{what}, which the client does not follow (it could carry the API key elsewhere); check baseUrl"),
+            format!("the API answered with a redirect{what}, which the client does not follow (it could carry the API key elsewhere); check base_url"),
         )
     };
     match status {
@@ -81,16 +83,33 @@ impl RawResponse {
     }
 }
 
-/// The I/O a client call needs. Implement it once per platform (the npm package has one over
-/// `fetch`); a runtime may carry per-call state such as an abort signal.
-#[allow(async_fn_in_trait)] // single-threaded runtimes (wasm) are the point; no Send bound wanted
+/// `Send` natively, so that a client call can be spawned on a multi-threaded executor; nothing on
+/// wasm32, where futures hold JavaScript values and there is one thread.
+#[cfg(not(target_arch = "wasm32"))]
+pub trait MaybeSend: Send {}
+#[cfg(not(target_arch = "wasm32"))]
+impl<T: Send> MaybeSend for T {}
+/// `Send` natively, so that a client call can be spawned on a multi-threaded executor; nothing on
+/// wasm32, where futures hold JavaScript values and there is one thread.
+#[cfg(target_arch = "wasm32")]
+pub trait MaybeSend {}
+#[cfg(target_arch = "wasm32")]
+impl<T> MaybeSend for T {}
+
+/// The I/O a client call needs. Implement it once per platform, or take a ready one:
+/// `ReqwestRuntime` (feature `reqwest`) or `FnRuntime` over any async function that sends a
+/// request (feature `tokio`). A runtime may carry per-call state such as a cancellation signal.
+///
+/// Natively the futures are `Send` ([`MaybeSend`]): a call of a client over a `Runtime + Sync`
+/// can be spawned on a multi-threaded executor. Implement the methods with `async fn`.
 pub trait Runtime {
     /// Sends a request and reads the whole body within `request.timeout_ms`, at most
-    /// `request.max_body_bytes` of it. Failures are [`Error::network`], [`Error::timeout`],
-    /// [`Error::aborted`] or [`response_too_large`].
-    async fn send(&self, request: &HttpRequest) -> Result<RawResponse>;
+    /// `request.max_body_bytes` of it, without following redirects. Failures are
+    /// [`Error::network`], [`Error::timeout`], [`Error::aborted`] or [`response_too_large`],
+    /// with the transport's error as their [`source`](Error::with_source).
+    fn send(&self, request: &HttpRequest) -> impl Future<Output = Result<RawResponse>> + MaybeSend;
     /// Waits, or fails with [`Error::aborted`] when the call is cancelled.
-    async fn sleep(&self, ms: u64) -> Result<()>;
+    fn sleep(&self, ms: u64) -> impl Future<Output = Result<()>> + MaybeSend;
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
     /// A uniform random number in `[0, 1)`, for jitter.

@@ -1002,7 +1002,7 @@ fn redirects_are_refused_and_never_retried() {
         assert_eq!(error, &redirect_refused(Some(status)));
         assert_eq!(
             error.message(),
-            format!("the API answered with a redirect (HTTP {status}), which the client does not follow (it could carry the API key elsewhere); check baseUrl")
+            format!("the API answered with a redirect (HTTP {status}), which the client does not follow (it could carry the API key elsewhere); check base_url")
         );
         assert_finished(&mut call);
     }

@@ -73,13 +73,15 @@ mod poll;
 pub mod request;
 pub mod response;
 mod retry;
+#[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
+mod runtime;
 pub mod verify;
 mod wait;
 mod warnings;
 
 pub use api::{
     drive, not_a_response, redirect_refused, response_too_large, Client, CreateAuthLink,
-    HttpRequest, RawResponse, Runtime, VerifyRedirect,
+    HttpRequest, MaybeSend, RawResponse, Runtime, VerifyRedirect,
 };
 pub use call::{Action, Call, Event};
 pub use config::{ClientConfig, ClientSettings, DEFAULT_TIMEOUT_MS};
@@ -89,6 +91,10 @@ pub use response::{
     ConnectionType, HttpResponse, MAX_DETAIL_BYTES, MAX_RESPONSE_BYTES, MAX_RETRY_AFTER_MS,
 };
 pub use retry::{Failure, RetryPolicy};
+#[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
+pub use runtime::FnRuntime;
+#[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
+pub use runtime::ReqwestRuntime;
 pub use verify::{
     not_found_as_verification_failure, plan_verification, verify_with_connections,
     verify_with_status, Lookup, VerifyExpectations, VerifyPlan,

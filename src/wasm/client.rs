@@ -6,7 +6,7 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{js_error, to_js, wrong_type};
+use super::convert::{js_error, to_js, wrong_type, JS_NAMES};
 use super::options::text;
 use crate::client::verify::VerifyExpectations;
 use crate::client::{
@@ -93,12 +93,7 @@ impl ClientCore {
             headers: options.headers.unwrap_or_default().0,
             allow_insecure_localhost: options.allowInsecureLocalhost.unwrap_or(false),
         };
-        let config = ClientConfig::new(settings).map_err(|e| {
-            js_error(
-                e.rename_field("api_key", "apiKey")
-                    .rename_field("base_url", "baseUrl"),
-            )
-        })?;
+        let config = ClientConfig::new(settings).map_err(js_error)?;
         let fetch = match options.fetch {
             Some(Function(fetch)) => fetch,
             None => Reflect::get(&js_sys::global(), &"fetch".into())
@@ -145,7 +140,7 @@ impl ClientCore {
             is_private: params.isPrivate,
         };
         let signal = CallOptions::read(&options)?.signal;
-        let call = Call::create_auth_link(&self.config, &link).map_err(js_api_error)?;
+        let call = Call::create_auth_link(&self.config, &link).map_err(js_error)?;
         Ok(CoreCall::new(call.map(to_js), signal, None))
     }
 
@@ -158,7 +153,7 @@ impl ClientCore {
     ) -> Result<CoreCall, JsValue> {
         let id = text(&auth_link_id, "authLinkId").map_err(js_error)?;
         let signal = CallOptions::read(&options)?.signal;
-        let call = Call::auth_link_status(&self.config, &id).map_err(js_api_error)?;
+        let call = Call::auth_link_status(&self.config, &id).map_err(js_error)?;
         Ok(CoreCall::new(call.map(to_js), signal, None))
     }
 
@@ -172,7 +167,7 @@ impl ClientCore {
         let id = text(&auth_link_id, "authLinkId").map_err(js_error)?;
         let options = WaitForAuthLinkOptions::read(&options)?;
         let wait_ms = options.timeoutMs.map_or(DEFAULT_WAIT_MS, |Count(ms)| ms);
-        let call = Call::wait_for_auth_link(&self.config, &id, wait_ms).map_err(js_api_error)?;
+        let call = Call::wait_for_auth_link(&self.config, &id, wait_ms).map_err(js_error)?;
         Ok(CoreCall::new(
             call.map(to_js),
             options.signal,
@@ -189,7 +184,7 @@ impl ClientCore {
             options.externalId.as_deref(),
             options.r#type.as_deref(),
         )
-        .map_err(js_api_error)?;
+        .map_err(js_error)?;
         Ok(CoreCall::new(call.map(to_js), options.signal, None))
     }
 
@@ -203,7 +198,7 @@ impl ClientCore {
             Some(js_options::LookupBy::ExternalId) => LookupBy::ExternalId,
         };
         let call = Call::get_connection(&self.config, &id, lookup_by).map_err(|e| {
-            js_api_error(
+            js_error(
                 e.rename_field("id", "idOrExternalId")
                     .rename_field("external_id", "idOrExternalId"),
             )
@@ -216,7 +211,7 @@ impl ClientCore {
     pub fn delete_connection(&self, id: JsValue, options: JsValue) -> Result<CoreCall, JsValue> {
         let id = text(&id, "connectionId").map_err(js_error)?;
         let signal = CallOptions::read(&options)?.signal;
-        let call = Call::delete_connection(&self.config, &id).map_err(js_api_error)?;
+        let call = Call::delete_connection(&self.config, &id).map_err(js_error)?;
         Ok(CoreCall::new(call.map(to_js), signal, None))
     }
 
@@ -246,7 +241,7 @@ impl ClientCore {
             expected_connection_type: options.expectedConnectionType.as_deref(),
         };
         let call = Call::verify_parsed_redirect(&self.config, &redirect, &expectations)
-            .map_err(js_api_error)?;
+            .map_err(js_error)?;
         Ok(CoreCall::new(call.map(to_js), options.signal, None))
     }
 }
@@ -409,7 +404,7 @@ impl CoreCall {
     pub fn output(&mut self) -> Result<JsValue, JsValue> {
         match self.action.take() {
             Some(Action::Progress(value)) => Ok(value),
-            Some(Action::Done(result)) => result.map_err(js_api_error),
+            Some(Action::Done(result)) => result.map_err(js_error),
             _ => Err(js_error(Error::internal("the call has no output now"))),
         }
     }
@@ -422,25 +417,6 @@ impl CoreCall {
             _ => None,
         }
     }
-}
-
-/// The core's field names and the JS API's.
-const JS_FIELD_NAMES: [(&str, &str); 7] = [
-    ("redirect_url", "redirectUrl"),
-    ("external_id", "externalId"),
-    ("connection_type", "connectionType"),
-    ("auth_link_id", "authLinkId"),
-    ("connection_id", "connectionId"),
-    ("expected_external_id", "expectedExternalId"),
-    ("expected_connection_type", "expectedConnectionType"),
-];
-
-/// A core error as JavaScript, with the argument names of the JS API.
-fn js_api_error(error: Error) -> JsValue {
-    let renamed = JS_FIELD_NAMES
-        .iter()
-        .fold(error, |error, (core, js)| error.rename_field(core, js));
-    js_error(renamed)
 }
 
 #[wasm_bindgen(module = "/js/glue.js")]
@@ -465,7 +441,7 @@ fn parse_with_parser_wasm(
         let field = Reflect::get(error, &"field".into())
             .ok()
             .and_then(|f| f.as_string());
-        if let Some((_, js)) = JS_FIELD_NAMES
+        if let Some((_, js)) = JS_NAMES
             .iter()
             .find(|(core, _)| Some(*core) == field.as_deref())
         {

@@ -11,8 +11,30 @@ extern "C" {
     fn create_markifact_error(code: &str, message: &str, details: &Object) -> JsValue;
 }
 
-/// The core error as a JavaScript `MarkifactError`, with every detail the error has.
+/// The Rust names of fields and options and the JavaScript API's, where they differ: an error
+/// reaching JavaScript names the JavaScript ones, in its field and in its message.
+pub(super) const JS_NAMES: [(&str, &str); 13] = [
+    ("redirect_url", "redirectUrl"),
+    ("external_id", "externalId"),
+    ("connection_type", "connectionType"),
+    ("auth_link_id", "authLinkId"),
+    ("connection_ids", "connectionIds"),
+    ("connection_id", "connectionId"),
+    ("expected_external_id", "expectedExternalId"),
+    ("expected_connection_type", "expectedConnectionType"),
+    ("allow_insecure_localhost", "allowInsecureLocalhost"),
+    ("base_url", "baseUrl"),
+    ("api_key", "apiKey"),
+    ("timeout_ms", "timeoutMs"),
+    ("max_retries", "maxRetries"),
+];
+
+/// The core error as a JavaScript `MarkifactError`, in the JavaScript API's names, with every
+/// detail the error has.
 pub(super) fn js_error(error: Error) -> JsValue {
+    let error = JS_NAMES
+        .iter()
+        .fold(error, |error, (rust, js)| error.rename(rust, js));
     let details = Object::new();
     let set = |key: &str, value: JsValue| {
         let _ = Reflect::set(&details, &key.into(), &value);

@@ -53,8 +53,7 @@ pub fn validate_redirect_url(
         )?
         .unwrap_or(false),
     };
-    crate::validate_redirect_url(&url, options)
-        .map_err(|e| js_error(e.rename_field("redirect_url", "redirectUrl")))
+    crate::validate_redirect_url(&url, options).map_err(js_error)
 }
 
 /// Checks an `external_id`: 1 to 255 Unicode scalar values.
@@ -63,8 +62,7 @@ pub fn validate_external_id(
     #[wasm_bindgen(js_name = externalId, unchecked_param_type = "string")] id: JsValue,
 ) -> Result<(), JsValue> {
     let id = options::text(&id, "externalId").map_err(js_error)?;
-    crate::validate_external_id(&id)
-        .map_err(|e| js_error(e.rename_field("external_id", "externalId")))
+    crate::validate_external_id(&id).map_err(js_error)
 }
 
 /// Builds the `X-Markifact-Context` header value for these connection ids.
@@ -85,6 +83,5 @@ pub fn context_header(
         .enumerate()
         .map(|(index, id)| options::text(&id, &format!("connectionIds[{index}]")).map_err(js_error))
         .collect::<Result<Vec<String>, JsValue>>()?;
-    crate::context_header(&ids)
-        .map_err(|e| js_error(e.rename_field("connection_ids", "connectionIds")))
+    crate::context_header(&ids).map_err(js_error)
 }

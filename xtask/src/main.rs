@@ -8,6 +8,7 @@ mod cmd;
 mod demo;
 mod fuzz;
 mod pkg;
+mod readme_app;
 mod serve;
 mod test;
 mod tools;
@@ -31,6 +32,8 @@ commands:
   bench [--quick] build the package, run the benchmarks (V8, native, size, cold start, growth)
                   and write BENCHMARKS.md
   pkg             build the npm package into pkg/ and pack it into target/npm/
+  readme-app      build the README's Rust section as a fresh app and run it against the
+                  sandbox (a step of `test`)
   types           regenerate src/wasm/types.d.ts from the Rust types
   setup           only install the tools (wasm target, wasm-bindgen, npm tools, Chromium)";
 
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
             cmd::cargo(&command).run()
         }
         Some("fuzz") => parse_number(&args[1..], "--seconds", 60).and_then(fuzz::run),
+        Some("readme-app") => readme_app::run(),
         Some("pkg") => tools::ensure_build_tools().and_then(|_| pkg::build().map(|_| ())),
         Some("types") => cmd::cargo(&[
             "test",

@@ -87,6 +87,39 @@ pub fn ensure_nightly(components: &[&str]) -> Result<(), String> {
     Ok(())
 }
 
+/// The crate's minimum supported Rust version: `rust-version` in Cargo.toml's `[package]`.
+pub fn rust_version() -> Result<String, String> {
+    let manifest =
+        fs::read_to_string(root().join("Cargo.toml")).map_err(|e| format!("Cargo.toml: {e}"))?;
+    manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("rust-version = \""))
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .ok_or_else(|| "Cargo.toml has no `rust-version = \"...\"` line".to_string())
+}
+
+/// The toolchain of the crate's `rust-version` (minimal profile: rustc, cargo and std), for
+/// `cargo xtask test`'s check of the published crate on it; returns the version.
+pub fn ensure_msrv_toolchain() -> Result<String, String> {
+    let version = rust_version()?;
+    let toolchains = cmd::new("rustup", &["toolchain", "list"])
+        .output()
+        .unwrap_or_default();
+    // Listed as `1.85-x86_64-unknown-linux-gnu`, with ` (active, default)` and the like after it.
+    if !toolchains
+        .lines()
+        .any(|line| line.starts_with(&format!("{version}-")))
+    {
+        cmd::new(
+            "rustup",
+            &["toolchain", "install", &version, "--profile", "minimal"],
+        )
+        .run()?;
+    }
+    Ok(version)
+}
+
 fn ensure_npm_tools() -> Result<(), String> {
     let dir = js_dir();
     let stamp = dir.join("node_modules/.xtask-installed");
@@ -107,11 +140,13 @@ fn ensure_npm_tools() -> Result<(), String> {
     fs::write(&stamp, wanted()).map_err(|e| format!("{}: {e}", stamp.display()))
 }
 
-/// What only the tests need on top, from Debian's packages: Chromium and ChromeDriver, Firefox ESR
-/// (driven over WebDriver BiDi by puppeteer-core), and WebKitGTK's WebDriver with its MiniBrowser
-/// and Xvfb (MiniBrowser has no headless mode: the tests give it a private X display). Only the
-/// packages whose files are missing are installed.
+/// What only the tests need on top: the toolchain of the crate's `rust-version` (the MSRV check),
+/// and from Debian's packages: Chromium and ChromeDriver, Firefox ESR (driven over WebDriver BiDi
+/// by puppeteer-core), and WebKitGTK's WebDriver with its MiniBrowser and Xvfb (MiniBrowser has no
+/// headless mode: the tests give it a private X display). Only the packages whose files are
+/// missing are installed.
 pub fn ensure_test_tools() -> Result<(), String> {
+    ensure_msrv_toolchain()?;
     let minibrowser = minibrowser();
     let wanted: [(&str, &[&str]); 5] = [
         ("chromium", &[CHROMIUM]),

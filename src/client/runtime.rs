@@ -12,6 +12,25 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::api::{HttpRequest, RawResponse, Runtime};
 use crate::{Error, Result};
 
+/// The methods both runtimes share: tokio's timer, the system clock, the jitter of their
+/// `random` field.
+macro_rules! on_tokio {
+    () => {
+        async fn sleep(&self, ms: u64) -> Result<()> {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Ok(())
+        }
+
+        fn now_ms(&self) -> u64 {
+            now_ms()
+        }
+
+        fn random(&self) -> f64 {
+            self.random.next()
+        }
+    };
+}
+
 /// A [`Runtime`] over an async function that sends one request and returns its response (status,
 /// `Retry-After`, body): timeouts, sleeping, the clock and the jitter's randomness are tokio's
 /// and the standard library's.
@@ -61,18 +80,7 @@ where
         .await
     }
 
-    async fn sleep(&self, ms: u64) -> Result<()> {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        Ok(())
-    }
-
-    fn now_ms(&self) -> u64 {
-        now_ms()
-    }
-
-    fn random(&self) -> f64 {
-        self.random.next()
-    }
+    on_tokio!();
 }
 
 /// `exchange`, or a `timeout` error after `timeout_ms`.
@@ -216,18 +224,7 @@ impl Runtime for ReqwestRuntime {
         within(request.timeout_ms, self.exchange(request)).await
     }
 
-    async fn sleep(&self, ms: u64) -> Result<()> {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-        Ok(())
-    }
-
-    fn now_ms(&self) -> u64 {
-        now_ms()
-    }
-
-    fn random(&self) -> f64 {
-        self.random.next()
-    }
+    on_tokio!();
 }
 
 /// A reqwest failure as the client's error: `timeout` for its own timeouts, `network` otherwise,

@@ -1,4 +1,5 @@
-// `MarkifactClient`'s declaration; the types it uses are generated from the Rust types (api.d.ts).
+// `MarkifactClient`'s declaration; the types it uses are generated from the Rust types
+// (markifact_connect.d.ts, written by wasm-bindgen and ts-rs).
 import type {
   AuthLink,
   AuthLinkStatus,

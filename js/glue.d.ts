@@ -1,5 +1,5 @@
 // The two public functions of the parser wasm's hand-written glue (glue.js); the types they use
-// are generated from the Rust types (api.d.ts).
+// are generated from the Rust types (markifact_connect.d.ts).
 import type { ErrorCode, ParseRedirectOptions, RedirectResult } from "./markifact_connect.js";
 
 /**

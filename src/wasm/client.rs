@@ -6,7 +6,7 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{js_error, to_js, wrong_type, JS_NAMES};
+use super::convert::{js_error, to_json_text, wrong_type, JS_NAMES};
 use super::options::text;
 use crate::client::verify::VerifyExpectations;
 use crate::client::{
@@ -141,7 +141,7 @@ impl ClientCore {
         };
         let signal = CallOptions::read(&options)?.signal;
         let call = Call::create_auth_link(&self.config, &link).map_err(js_error)?;
-        Ok(CoreCall::new(call.map(to_js), signal, None))
+        Ok(CoreCall::new(call.map(to_json_text), signal, None))
     }
 
     /// `getAuthLinkStatus(authLinkId, options)`: [`Call::auth_link_status`].
@@ -154,7 +154,7 @@ impl ClientCore {
         let id = text(&auth_link_id, "authLinkId").map_err(js_error)?;
         let signal = CallOptions::read(&options)?.signal;
         let call = Call::auth_link_status(&self.config, &id).map_err(js_error)?;
-        Ok(CoreCall::new(call.map(to_js), signal, None))
+        Ok(CoreCall::new(call.map(to_json_text), signal, None))
     }
 
     /// `waitForAuthLink(authLinkId, { timeoutMs, onPoll })`: [`Call::wait_for_auth_link`].
@@ -169,7 +169,7 @@ impl ClientCore {
         let wait_ms = options.timeoutMs.map_or(DEFAULT_WAIT_MS, |Count(ms)| ms);
         let call = Call::wait_for_auth_link(&self.config, &id, wait_ms).map_err(js_error)?;
         Ok(CoreCall::new(
-            call.map(to_js),
+            call.map(to_json_text),
             options.signal,
             options.onPoll,
         ))
@@ -185,7 +185,7 @@ impl ClientCore {
             options.r#type.as_deref(),
         )
         .map_err(js_error)?;
-        Ok(CoreCall::new(call.map(to_js), options.signal, None))
+        Ok(CoreCall::new(call.map(to_json_text), options.signal, None))
     }
 
     /// `getConnection(idOrExternalId, { lookupBy })`: [`Call::get_connection`].
@@ -203,7 +203,7 @@ impl ClientCore {
                     .rename_field("external_id", "idOrExternalId"),
             )
         })?;
-        Ok(CoreCall::new(call.map(to_js), options.signal, None))
+        Ok(CoreCall::new(call.map(to_json_text), options.signal, None))
     }
 
     /// `deleteConnection(connectionId)`: [`Call::delete_connection`].
@@ -212,7 +212,7 @@ impl ClientCore {
         let id = text(&id, "connectionId").map_err(js_error)?;
         let signal = CallOptions::read(&options)?.signal;
         let call = Call::delete_connection(&self.config, &id).map_err(js_error)?;
-        Ok(CoreCall::new(call.map(to_js), signal, None))
+        Ok(CoreCall::new(call.map(to_json_text), signal, None))
     }
 
     /// `listConnectionTypes()`: [`Call::list_connection_types`].
@@ -220,7 +220,7 @@ impl ClientCore {
     pub fn list_connection_types(&self, options: JsValue) -> Result<CoreCall, JsValue> {
         let signal = CallOptions::read(&options)?.signal;
         Ok(CoreCall::new(
-            Call::list_connection_types(&self.config).map(to_js),
+            Call::list_connection_types(&self.config).map(to_json_text),
             signal,
             None,
         ))
@@ -242,7 +242,7 @@ impl ClientCore {
         };
         let call = Call::verify_parsed_redirect(&self.config, &redirect, &expectations)
             .map_err(js_error)?;
-        Ok(CoreCall::new(call.map(to_js), options.signal, None))
+        Ok(CoreCall::new(call.map(to_json_text), options.signal, None))
     }
 }
 
@@ -400,7 +400,8 @@ impl CoreCall {
         self.on_progress.clone()
     }
 
-    /// The progress or the result of the last step; throws the call's `MarkifactError`.
+    /// The progress or the result of the last step, as JSON text; throws the call's
+    /// `MarkifactError`.
     pub fn output(&mut self) -> Result<JsValue, JsValue> {
         match self.action.take() {
             Some(Action::Progress(value)) => Ok(value),

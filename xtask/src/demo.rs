@@ -116,8 +116,9 @@ fn poll_until_ok(
     }
 }
 
-/// One `GET` on a fresh connection; the response's status code.
-fn get_status(addr: SocketAddr, path: &str) -> Result<u16, String> {
+/// One `GET` on a fresh connection, each step bounded by a timeout: the response's bytes (read
+/// to the end, so the server is not reset mid-write), and how the read ended.
+pub fn get(addr: SocketAddr, path: &str) -> Result<(Vec<u8>, std::io::Result<usize>), String> {
     let mut stream = TcpStream::connect_timeout(&addr, READY_REQUEST_TIMEOUT)
         .map_err(|e| format!("cannot connect: {e}"))?;
     stream
@@ -131,8 +132,13 @@ fn get_status(addr: SocketAddr, path: &str) -> Result<u16, String> {
         .write_all(request.as_bytes())
         .map_err(|e| format!("cannot send the request: {e}"))?;
     let mut response = Vec::new();
-    // Read to the end, so the server is not reset mid-write; a status line is all that is used.
     let read = stream.read_to_end(&mut response);
+    Ok((response, read))
+}
+
+/// One `GET` on a fresh connection; the response's status code.
+fn get_status(addr: SocketAddr, path: &str) -> Result<u16, String> {
+    let (response, read) = get(addr, path)?;
     let head = String::from_utf8_lossy(&response[..response.len().min(64)]).into_owned();
     match head
         .strip_prefix("HTTP/1.1 ")

@@ -3,8 +3,7 @@
 //! run against the sandbox, the way a new Rust user would: the app creates a link, the test
 //! approves it on the sandbox's consent page, the app waits for it and verifies the redirect.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -106,17 +105,8 @@ fn approve(sandbox: &Sandbox, consent_url: &str) -> Result<String, String> {
     let path = consent_url
         .strip_prefix(sandbox.url())
         .ok_or_else(|| format!("{consent_url} is not on the sandbox"))?;
-    let mut stream = TcpStream::connect(sandbox.addr()).map_err(|e| e.to_string())?;
-    write!(
-        stream,
-        "GET {path}?decision=approve HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        sandbox.addr()
-    )
-    .map_err(|e| e.to_string())?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .map_err(|e| e.to_string())?;
+    let (response, _) = crate::demo::get(sandbox.addr(), &format!("{path}?decision=approve"))?;
+    let response = String::from_utf8_lossy(&response);
     response
         .lines()
         .find_map(|line| {

@@ -1,5 +1,6 @@
-// The two public functions of the parser wasm's hand-written glue (glue.js); the types they use
-// are generated from the Rust types (markifact_connect.d.ts).
+// The two public functions of the parser wasm's hand-written glue (js/glue.js, which the package
+// build bundles into the entries' shared chunk); the types they use are generated from the Rust
+// types (markifact_connect.d.ts).
 import type { ErrorCode, ParseRedirectOptions, RedirectResult } from "./markifact_connect.js";
 
 /**

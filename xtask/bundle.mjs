@@ -31,7 +31,7 @@ const snippetsAreTheSources = {
 };
 
 await esbuild.build({
-  entryPoints: ["index.js", "edge.js", "callback.js", "callback-edge.js", "glue.js"].map((f) => path.join(source, f)),
+  entryPoints: ["index.js", "edge.js", "callback.js", "callback-edge.js"].map((f) => path.join(source, f)),
   outdir: out,
   bundle: true,
   splitting: true,

@@ -2,7 +2,7 @@
 // script there (exports map, no init call), run against the shared vectors and hostile inputs.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { JS_DIR, since } from "./helpers/env.mjs";
 import { consumerWithTarball } from "./helpers/install.mjs";
@@ -72,25 +72,48 @@ test("check.mjs reports no check this file does not know", () => {
 });
 
 test("a wasm module that cannot be read or compiled is a MarkifactError wasm_unavailable naming it, every time", async () => {
-  // The package's internal glue, by path (the exports map hides it): a string that lost bytes on
-  // the way, and a runtime that refuses to compile (as a CSP without 'wasm-unsafe-eval' does).
-  writeFileSync(
-    path.join(dir, "load-failure.mjs"),
-    `import { compileEmbedded, wasmModules, parseRedirect } from "./node_modules/markifact-connect/glue.js";
-const seen = [];
+  // Through the public entry, as an app meets it: a copy of the installed package whose embedded
+  // parser wasm lost a byte (a tool rewrote the file), and a runtime that refuses to compile (as a
+  // CSP without 'wasm-unsafe-eval' does; here `WebAssembly.Module` patched before the import).
+  const tampered = path.join(dir, "tampered");
+  cpSync(path.join(dir, "node_modules", "markifact-connect"), tampered, { recursive: true });
+  const embedded = path.join(tampered, "parser-wasm.js");
+  const text = readFileSync(embedded, "utf8");
+  assert.ok(text.includes("\\x7F"), "parser-wasm.js has no \\x7F escape to remove");
+  writeFileSync(embedded, text.replace("\\x7F", ""));
+  const record = `const seen = [];
 const record = (fn) => { try { fn(); seen.push("no error"); } catch (e) { seen.push([e.name, e.code, e.message]); } };
-record(() => compileEmbedded({ file: "markifact_connect_parser.wasm", length: 8, bytes: "\\0asm" }));
-wasmModules(() => { throw new WebAssembly.CompileError("WebAssembly.Module(): Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not an allowed source of script"); });
-record(() => parseRedirect("https://app.example/cb?status=error&error=x"));
-record(() => parseRedirect("https://app.example/cb?status=error&error=x"));
+const url = "https://app.example/cb?status=error&error=x";`;
+  writeFileSync(
+    path.join(dir, "lost-bytes.mjs"),
+    `${record}
+const { parseRedirect } = await import("./tampered/callback.js");
+record(() => parseRedirect(url));
 console.log(JSON.stringify(seen));
 `,
   );
-  const result = await run(process.execPath, ["load-failure.mjs"], { cwd: dir, timeout: 30_000 });
-  assert.equal(result.code, 0, result.stderr);
-  const [lost, refused, again] = JSON.parse(result.stdout);
+  writeFileSync(
+    path.join(dir, "refused.mjs"),
+    `${record}
+WebAssembly.Module = function () {
+  throw new WebAssembly.CompileError("WebAssembly.Module(): Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not an allowed source of script");
+};
+const { parseRedirect } = await import("markifact-connect/callback");
+record(() => parseRedirect(url));
+record(() => parseRedirect(url));
+console.log(JSON.stringify(seen));
+`,
+  );
+  const lostRun = await run(process.execPath, ["lost-bytes.mjs"], { cwd: dir, timeout: 30_000 });
+  assert.equal(lostRun.code, 0, lostRun.stderr);
+  const [lost] = JSON.parse(lostRun.stdout);
   assert.deepEqual(lost.slice(0, 2), ["MarkifactError", "wasm_unavailable"]);
-  assert.match(lost[2], /markifact_connect_parser\.wasm, embedded in its JavaScript: 8 bytes were written, 4 arrived/);
+  const counts = /markifact_connect_parser\.wasm, embedded in its JavaScript: (\d+) bytes were written, (\d+) arrived/.exec(lost[2]);
+  assert.ok(counts, lost[2]);
+  assert.equal(Number(counts[2]), Number(counts[1]) - 1);
+  const refusedRun = await run(process.execPath, ["refused.mjs"], { cwd: dir, timeout: 30_000 });
+  assert.equal(refusedRun.code, 0, refusedRun.stderr);
+  const [refused, again] = JSON.parse(refusedRun.stdout);
   for (const error of [refused, again]) {
     assert.deepEqual(error.slice(0, 2), ["MarkifactError", "wasm_unavailable"]);
     assert.match(error[2], /could not compile or instantiate markifact_connect_parser\.wasm: CompileError: .*Refused to compile.* script-src needs 'wasm-unsafe-eval'\.$/);

@@ -21,11 +21,20 @@ const PROGRESS = 2;
 // The longest delay setTimeout takes; a longer one would fire at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class MarkifactClient {
+/** `MarkifactClient` for an entry's way of loading the main wasm (see api.js). */
+export const markifactClientOn = (loader) =>
+  class MarkifactClient extends Client {
+    constructor(options) {
+      mainWasmReady(loader);
+      super(options);
+    }
+  };
+
+// The client's methods, whichever way the main wasm was loaded.
+class Client {
   #core;
 
   constructor(options) {
-    mainWasmReady();
     this.#core = new ClientCore(options);
   }
 

@@ -22,18 +22,15 @@ const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 let wasm;
 let limit;
 let parserModule;
-let loadMain;
 
 /**
- * Called by each entry at import with how its runtime gets the wasm (compiled from the bytes
- * embedded in the package, or imported as a module where a runtime forbids compiling bytes):
- * `parser` returns the parser's `WebAssembly.Module`, `main` instantiates the main wasm; each is
- * called on first use, so an app compiles only what it uses. An entry imported second leaves the
- * first one's choice: one instance of each wasm, whichever entries a page imports.
+ * Called by each entry at import with how its runtime gets the parser wasm (compiled from the
+ * bytes embedded in the package, or imported as a module where a runtime forbids compiling
+ * bytes): `parser` returns its `WebAssembly.Module`, called on first use. An entry imported
+ * second leaves the first one's choice: one instance, whichever entries a page imports.
  */
-export function wasmModules(parser, main) {
+export function wasmModules(parser) {
   parserModule ??= parser;
-  loadMain ??= main;
 }
 
 /** The parser wasm's exports, instantiated on first use. */
@@ -45,10 +42,16 @@ function parser() {
   return wasm;
 }
 
+let loadMain;
 let mainLoaded = false;
 
-/** Instantiates the main wasm unless that is done; api.js calls it before every use. */
-export function mainWasmReady() {
+/**
+ * Instantiates the main wasm with `loader` (the entry's way: see api.js) unless that is done; every
+ * function on the main wasm calls it first. The first entry to load it keeps its choice: one
+ * instance.
+ */
+export function mainWasmReady(loader) {
+  loadMain ??= loader;
   if (!mainLoaded) {
     load("markifact_connect_bg.wasm", loadMain);
     mainLoaded = true;

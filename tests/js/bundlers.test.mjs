@@ -114,7 +114,7 @@ function install(bundler) {
       (async () => {
         const start = performance.now();
         const dir = await consumerWithTarball(bundler.folder);
-        for (const file of ["index.html", "main.js", ...(bundler.files ?? [])]) {
+        for (const file of ["index.html", "main.js", "parse-only.mjs", ...(bundler.files ?? [])]) {
           copyFileSync(path.join(APP_DIR, file), path.join(dir, file));
         }
         return { dir, ms: since(start) };
@@ -257,5 +257,45 @@ for (const bundler of BUNDLERS) {
       const unused = emitted.filter((file) => file.endsWith(".wasm") && !fetched.has(path.posix.basename(file)));
       assert.deepEqual(unused, [], "wasm files emitted but never loaded");
     });
+  });
+}
+
+// consumer/bundler-app/parse-only.mjs: a callback page written against the main entry, using only
+// the parser, the error class and the browser helpers. Each bundler leaves the main wasm (most
+// of the package's bytes) out of its bundle, since the entries make their main-wasm functions by
+// pure calls (js/api.js), and the bundle runs (in Node: it touches no browser global).
+const PARSE_ONLY = [
+  { name: "webpack", folder: "bundler-webpack", args: ["./parse-only.mjs", "--mode", "production", "--output-path", "dist-parse-only"], out: "main.js" },
+  { name: "Rollup", folder: "bundler-rollup", args: ["parse-only.mjs", "-p", "@rollup/plugin-node-resolve", "-d", "dist-parse-only"], out: "parse-only.js" },
+  { name: "esbuild", folder: "bundler-esbuild", args: ["parse-only.mjs", "--bundle", "--minify", "--format=esm", "--outfile=dist-parse-only/main.js"], out: "main.js" },
+  { name: "Parcel", folder: "bundler-parcel", args: ["build", "parse-only.mjs", "--dist-dir", "dist-parse-only"], out: "parse-only.js" },
+];
+
+/** The `length` an embedding module (main-wasm.js, parser-wasm.js) gives its wasm, as a pattern that finds it in a bundle. */
+function embeddedLength(dir, module) {
+  const text = readFileSync(path.join(dir, "node_modules", "markifact-connect", module), "utf8");
+  const length = /length: (\d+),/.exec(text)?.[1];
+  assert.ok(length, `${module} states no length`);
+  return new RegExp(`length:\\s*${length}\\b`);
+}
+
+for (const bundler of PARSE_ONLY) {
+  const command = BUNDLERS.find((b) => b.folder === bundler.folder).command[0];
+  test(`${bundler.name}: an app using only the parser from the main entry bundles no main wasm, and runs`, { timeout: 240_000 }, async () => {
+    const { dir } = await install(bundler);
+    const build = await run(command, bundler.args, { cwd: dir, timeout: 150_000 });
+    assert.equal(build.code, 0, `${bundler.name} failed:\n${build.stdout}${build.stderr}`);
+    const bundle = readFileSync(path.join(dir, "dist-parse-only", bundler.out), "utf8");
+    // The parser wasm is embedded where the bundle uses it: the pattern finds an embedded wasm.
+    assert.match(bundle, embeddedLength(dir, "parser-wasm.js"), "the parser wasm is not in the bundle");
+    assert.doesNotMatch(bundle, embeddedLength(dir, "main-wasm.js"), "the main wasm is in the bundle");
+    const ran = await run(process.execPath, [path.join("dist-parse-only", bundler.out)], { cwd: dir, timeout: 30_000 });
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.deepEqual(JSON.parse(ran.stdout), {
+      result: { status: "success", connectionType: "gads", connectionId: "c_parse_only", appParams: [] },
+      refused: { markifactError: true, code: "invalid_status" },
+      helpers: "function",
+    });
+    console.log(`# ${bundler.name}: the parse-only app's bundle ${bundle.length} B (gzip ${gzipSync(bundle, { level: 9 }).length} B)`);
   });
 }

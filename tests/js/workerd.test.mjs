@@ -61,8 +61,11 @@ test("wrangler bundles the edge entry: the wasm as modules, no embedded copy", {
   for (const file of wasm) {
     assert.match(bundle, new RegExp(`^import \\w+ from "\\./${file.replace(".", "\\.")}";$`, "m"), `${file} is imported as a module`);
   }
-  // edge.js hands the imported module itself (index.js would compile an embedded copy).
-  assert.match(bundle, /instantiateMain\(\w+, \w+\)/, "edge.js instantiates the main module");
+  // edge.js hands the imported module itself (index.js would compile an embedded copy). This
+  // Worker uses only parseRedirect: the main wasm's instantiation is left out (js/api.js); its
+  // file, imported by edge.js, is still uploaded.
+  assert.match(bundle, /wasmModules\(\(\) => \w+\)/, "edge.js hands the parser wasm over as a module");
+  assert.doesNotMatch(bundle, /instantiateMain/, "the main wasm's instantiation is in a Worker that never uses it");
   // "AGFzbQ" is base64 of the wasm magic word: no embedded copy in the bundle (workerd would
   // refuse to compile it).
   assert.doesNotMatch(bundle, /AGFzbQ/, "index.js (the embedded wasm) was bundled instead");

@@ -184,14 +184,14 @@ pub(crate) fn received(raw: &RawResponse, now_ms: u64) -> crate::Result<HttpResp
 }
 
 /// The error for an event a machine did not expect in its state: a driver bug.
-pub(crate) fn out_of_order<T>(event: &Event, state: &str) -> Action<T> {
+pub(crate) fn out_of_order(event: &Event, state: &str) -> Error {
     let what = match event {
         Event::Continue => "Continue",
         Event::Response(_) => "a response",
         Event::Failed(_) => "a failure",
     };
-    Action::Done(Err(Error::new(
+    Error::new(
         ErrorCode::Internal,
         format!("the call got {what} while {state} (a bug in its driver)"),
-    )))
+    )
 }

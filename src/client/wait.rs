@@ -130,9 +130,13 @@ impl Machine<AuthLinkStatus> for Wait {
             (State::Sleeping | State::Reported(_), Event::Failed(error)) => {
                 Action::Done(Err(error))
             }
-            (State::Ready, event) => out_of_order(&event, "not started"),
-            (State::Polling, event) => out_of_order(&event, "waiting for a response"),
-            (State::Sleeping | State::Reported(_), event) => out_of_order(&event, "sleeping"),
+            (State::Ready, event) => Action::Done(Err(out_of_order(&event, "not started"))),
+            (State::Polling, event) => {
+                Action::Done(Err(out_of_order(&event, "waiting for a response")))
+            }
+            (State::Sleeping | State::Reported(_), event) => {
+                Action::Done(Err(out_of_order(&event, "sleeping")))
+            }
         }
     }
 }

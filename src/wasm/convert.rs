@@ -63,9 +63,14 @@ pub(super) fn js_error(error: Error) -> JsValue {
 /// A result as JSON text, which js/client.js parses (`JSON.parse` there measured smaller than
 /// parsing from Rust, see benches/levers.md).
 pub(super) fn to_json_text<T: serde::Serialize>(value: T) -> crate::Result<JsValue> {
-    let json = crate::json::to_string(&value)
-        .map_err(|e| Error::internal(format!("could not encode a result: {e}")))?;
-    Ok(JsValue::from_str(&json))
+    json_text(crate::json::to_string(&value))
+}
+
+/// The part of [`to_json_text`] that is the same for every type: not inlined into each copy.
+#[inline(never)]
+fn json_text(json: Result<String, crate::json::Error>) -> crate::Result<JsValue> {
+    json.map(|json| JsValue::from_str(&json))
+        .map_err(|e| Error::internal(format!("could not encode a result: {e}")))
 }
 
 pub(super) fn required_string(value: &JsValue, field: &'static str) -> Result<String, JsValue> {

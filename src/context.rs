@@ -1,7 +1,7 @@
 //! The `X-Markifact-Context` header for the Markifact MCP server.
 
 use crate::error::{Error, Result, Rule};
-use crate::text::json_string;
+use crate::text::{concat, decimal, json_string};
 
 /// The header's name.
 pub const CONTEXT_HEADER_NAME: &str = "X-Markifact-Context";
@@ -20,11 +20,12 @@ pub const CONTEXT_HEADER_NAME: &str = "X-Markifact-Context";
 /// ```
 pub fn context_header<S: AsRef<str>>(connection_ids: &[S]) -> Result<String> {
     if let Some(index) = connection_ids.iter().position(|id| id.as_ref().is_empty()) {
-        return Err(Error::invalid_argument(
-            format!("connection_ids[{index}]"),
-            Rule::Empty,
-            format!("connection_ids[{index}] is empty; connection ids must be non-empty strings"),
-        ));
+        let field = concat(&["connection_ids[", &decimal(index as u64), "]"]);
+        let message = concat(&[
+            &field,
+            " is empty; connection ids must be non-empty strings",
+        ]);
+        return Err(Error::invalid_argument(field, Rule::Empty, message));
     }
     let mut json = String::from("{\"connection_ids\":[");
     for (index, id) in connection_ids.iter().enumerate() {
@@ -47,7 +48,11 @@ fn ascii_json(json: &str) -> String {
         } else {
             let mut units = [0u16; 2];
             for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u");
+                for shift in [12, 8, 4, 0] {
+                    out.push(char::from(HEX[usize::from((*unit >> shift) & 0xf)]));
+                }
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use crate::error::{Error, ErrorCode, Result, Rule};
 use crate::host::{has_non_ascii_host, raw_authority};
-use crate::text::quote;
+use crate::text::{concat, decimal, escape_unicode, quote};
 use crate::whatwg::{parenthesised, HttpUrl, NotHttpUrl};
 
 /// Longest accepted `redirect_url`, in bytes of UTF-8.
@@ -62,17 +62,20 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
     let not_https = |scheme: &str| {
         reject(
             Rule::NotHttps,
-            format!("redirect_url must use https, not {}", quote(scheme)),
+            concat(&["redirect_url must use https, not ", &quote(scheme)]),
         )
     };
 
     if input.len() > MAX_REDIRECT_URL_BYTES {
         return Err(reject(
             Rule::TooLong,
-            format!(
-                "redirect_url is {} bytes long; the limit is {MAX_REDIRECT_URL_BYTES} bytes",
-                input.len()
-            ),
+            concat(&[
+                "redirect_url is ",
+                &decimal(input.len() as u64),
+                " bytes long; the limit is ",
+                &decimal(MAX_REDIRECT_URL_BYTES as u64),
+                " bytes",
+            ]),
         ));
     }
     if let Some((index, c)) = input
@@ -81,10 +84,12 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
     {
         return Err(reject(
             Rule::WhitespaceOrControl,
-            format!(
-                "redirect_url must not contain whitespace or control characters; found {} at byte {index}",
-                c.escape_unicode()
-            ),
+            concat(&[
+                "redirect_url must not contain whitespace or control characters; found ",
+                &escape_unicode(c),
+                " at byte ",
+                &decimal(index as u64),
+            ]),
         ));
     }
     let authority = raw_authority(input);
@@ -109,10 +114,12 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
             let reason = parenthesised(reason);
             return Err(reject(
                 Rule::NotAUrl,
-                format!(
-                    "redirect_url must be an absolute https URL; {} is not{reason}",
-                    quote(input)
-                ),
+                concat(&[
+                    "redirect_url must be an absolute https URL; ",
+                    &quote(input),
+                    " is not",
+                    &reason,
+                ]),
             ));
         }
     };
@@ -148,10 +155,13 @@ pub fn validate_redirect_url(input: &str, options: RedirectUrlOptions) -> Result
     if normalised.len() > MAX_REDIRECT_URL_BYTES {
         return Err(reject(
             Rule::TooLong,
-            format!(
-                "redirect_url is {} bytes long once normalised (percent-encoded); the limit is {MAX_REDIRECT_URL_BYTES} bytes",
-                normalised.len()
-            ),
+            concat(&[
+                "redirect_url is ",
+                &decimal(normalised.len() as u64),
+                " bytes long once normalised (percent-encoded); the limit is ",
+                &decimal(MAX_REDIRECT_URL_BYTES as u64),
+                " bytes",
+            ]),
         ));
     }
     Ok(normalised)
@@ -185,9 +195,12 @@ pub fn validate_external_id(input: &str) -> Result<()> {
         if chars > MAX_EXTERNAL_ID_CHARS {
             return Err(reject(
                 Rule::TooLong,
-                format!(
-                    "external_id is {chars} characters long (Unicode scalar values); the limit is {MAX_EXTERNAL_ID_CHARS}"
-                ),
+                concat(&[
+                    "external_id is ",
+                    &decimal(chars as u64),
+                    " characters long (Unicode scalar values); the limit is ",
+                    &decimal(MAX_EXTERNAL_ID_CHARS as u64),
+                ]),
             ));
         }
     }

@@ -40,7 +40,9 @@ pub(crate) enum NotHttpUrl {
 
 /// ` (reason)` for a message, or nothing when the parser gave no reason.
 pub(crate) fn parenthesised(reason: Option<String>) -> String {
-    reason.map(|r| format!(" ({r})")).unwrap_or_default()
+    reason
+        .map(|r| crate::text::concat(&[" (", &r, ")"]))
+        .unwrap_or_default()
 }
 
 /// An absolute `http:` or `https:` URL's serialisation, with the positions of its parts:

@@ -9,6 +9,7 @@ use super::response::{ConnectionType, HttpResponse};
 use super::verify::VerifyExpectations;
 use super::ClientConfig;
 use crate::models::{AuthLink, AuthLinkStatus, Connection};
+use crate::text::{concat, decimal};
 use crate::{Error, ErrorCode, RedirectResult, Result};
 
 /// One HTTP request, ready to send.
@@ -33,9 +34,11 @@ pub struct HttpRequest {
 pub fn response_too_large(max_body_bytes: usize) -> Error {
     Error::new(
         ErrorCode::InvalidResponse,
-        format!(
-            "the response body is larger than {max_body_bytes} bytes, the most the client reads"
-        ),
+        concat(&[
+            "the response body is larger than ",
+            &decimal(max_body_bytes as u64),
+            " bytes, the most the client reads",
+        ]),
     )
 }
 
@@ -44,22 +47,24 @@ pub fn response_too_large(max_body_bytes: usize) -> Error {
 pub fn not_a_response(what: &str) -> Error {
     Error::new(
         ErrorCode::InvalidResponse,
-        format!("fetch resolved to something that is not a Response: {what}"),
+        concat(&["fetch resolved to something that is not a Response: ", what]),
     )
 }
 
 /// The error for a redirect (with its status, when the transport shows it): the API never
 /// redirects, and following one could carry the API key elsewhere. `invalid_response`.
 pub fn redirect_refused(status: Option<u16>) -> Error {
-    let error = |what: String| {
+    let error = |what: &str| {
         Error::new(
             ErrorCode::InvalidResponse,
-            format!("the API answered with a redirect{what}, which the client does not follow (it could carry the API key elsewhere); check base_url"),
+            concat(&["the API answered with a redirect", what, ", which the client does not follow (it could carry the API key elsewhere); check base_url"]),
         )
     };
     match status {
-        Some(status) => error(format!(" (HTTP {status})")).with_status(status),
-        None => error(String::new()),
+        Some(status) => {
+            error(&concat(&[" (HTTP ", &decimal(status.into()), ")"])).with_status(status)
+        }
+        None => error(""),
     }
 }
 

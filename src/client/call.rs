@@ -28,6 +28,7 @@ use super::api::{HttpRequest, RawResponse};
 use super::response::{HttpResponse, MAX_RESPONSE_BYTES};
 use super::ClientConfig;
 use crate::error::{Error, ErrorCode};
+use crate::text::concat;
 
 /// What happened since a call's last [`Action`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,6 +193,12 @@ pub(crate) fn out_of_order(event: &Event, state: &str) -> Error {
     };
     Error::new(
         ErrorCode::Internal,
-        format!("the call got {what} while {state} (a bug in its driver)"),
+        concat(&[
+            "the call got ",
+            what,
+            " while ",
+            state,
+            " (a bug in its driver)",
+        ]),
     )
 }

@@ -7,7 +7,7 @@ use crate::whatwg::{parenthesised, HttpUrl, NotHttpUrl};
 use super::request::Request;
 use super::retry::RetryPolicy;
 use crate::error::{Error, ErrorCode, Result, Rule};
-use crate::text::quote;
+use crate::text::{concat, quote};
 
 use super::DEFAULT_BASE_URL;
 
@@ -85,10 +85,11 @@ impl ClientConfig {
                 return Err(invalid(
                     "headers",
                     Rule::WhitespaceOrControl,
-                    format!(
-                        "header {} is not a valid HTTP header name and ASCII value",
-                        quote(name)
-                    ),
+                    concat(&[
+                        "header ",
+                        &quote(name),
+                        " is not a valid HTTP header name and ASCII value",
+                    ]),
                 ));
             }
         }
@@ -132,7 +133,7 @@ impl ClientConfig {
 
     /// The full URL of a request.
     pub fn url(&self, request: &Request) -> String {
-        format!("{}{}", self.base_url, request.path_and_query)
+        concat(&[&self.base_url, &request.path_and_query])
     }
 
     /// Every header of a request: the caller's extra headers, then the client's own (which win).
@@ -203,17 +204,19 @@ fn base_url(input: Option<&str>, has_key: bool) -> Result<String> {
     let url = match HttpUrl::parse(input) {
         Ok(url) => url,
         Err(NotHttpUrl::OtherScheme(scheme)) => {
-            return Err(reject(format!(
-                "base_url must be http(s), not {}",
-                quote(&scheme)
-            )))
+            return Err(reject(concat(&[
+                "base_url must be http(s), not ",
+                &quote(&scheme),
+            ])))
         }
         Err(NotHttpUrl::NotAUrl(reason)) => {
             let reason = parenthesised(reason);
-            return Err(reject(format!(
-                "base_url must be an absolute http(s) URL; {} is not{reason}",
-                quote(input)
-            )));
+            return Err(reject(concat(&[
+                "base_url must be an absolute http(s) URL; ",
+                &quote(input),
+                " is not",
+                &reason,
+            ])));
         }
     };
     if url.scheme() == "http" && has_key && !url.is_loopback() {

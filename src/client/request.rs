@@ -5,7 +5,7 @@
 
 use crate::error::{Error, ErrorCode, Result, Rule};
 use crate::models::CreateAuthLinkRequest;
-use crate::text::quote;
+use crate::text::{concat, quote};
 use crate::validate::{validate_external_id, validate_redirect_url, RedirectUrlOptions};
 
 /// The HTTP methods the API uses.
@@ -68,7 +68,7 @@ impl Request {
     pub fn headers(&self, api_key: Option<&str>) -> Vec<(&'static str, String)> {
         let mut headers = Vec::with_capacity(3);
         if let Some(key) = api_key {
-            headers.push(("authorization", format!("Bearer {key}")));
+            headers.push(("authorization", concat(&["Bearer ", key])));
         }
         headers.push(("accept", "application/json".to_owned()));
         if self.body.is_some() {
@@ -108,8 +108,12 @@ pub fn create_auth_link(
         redirect_url,
         ..body.clone()
     };
-    let json = crate::json::to_string(&body)
-        .map_err(|e| Error::internal(format!("could not serialise the request body: {e}")))?;
+    let json = crate::json::to_string(&body).map_err(|e| {
+        Error::internal(concat(&[
+            "could not serialise the request body: ",
+            &e.text(),
+        ]))
+    })?;
     let mut request = Request::new(Method::Post, "/v1/connections/auth-link".to_owned());
     request.body = Some(json);
     Ok(request)
@@ -120,7 +124,7 @@ pub fn auth_link_status(auth_link_id: &str) -> Result<Request> {
     let id = segment("auth_link_id", auth_link_id)?;
     Ok(Request::new(
         Method::Get,
-        format!("/v1/connections/auth-links/{id}/status"),
+        concat(&["/v1/connections/auth-links/", &id, "/status"]),
     ))
 }
 
@@ -153,7 +157,7 @@ pub fn get_connection(id_or_external_id: &str, lookup_by: LookupBy) -> Result<Re
         LookupBy::ExternalId => "external_id",
     };
     let segment = segment(field, id_or_external_id)?;
-    let mut path = format!("/v1/connections/{segment}");
+    let mut path = concat(&["/v1/connections/", &segment]);
     if lookup_by == LookupBy::ExternalId {
         path.push_str("?lookup_by=external_id");
     }
@@ -165,14 +169,14 @@ pub fn delete_connection(connection_id: &str) -> Result<Request> {
     let id = segment("connection_id", connection_id)?;
     Ok(Request::new(
         Method::Delete,
-        format!("/v1/connections/{id}"),
+        concat(&["/v1/connections/", &id]),
     ))
 }
 
 fn empty(field: &'static str) -> Error {
     Error::new(
         ErrorCode::InvalidRequest,
-        format!("{field} must not be empty"),
+        concat(&[field, " must not be empty"]),
     )
     .with_field(field)
     .with_rule(Rule::Empty)
@@ -187,7 +191,12 @@ fn segment(field: &'static str, value: &str) -> Result<String> {
     if value == "." || value == ".." {
         return Err(Error::new(
             ErrorCode::InvalidRequest,
-            format!("{field} {} cannot be used as a path segment", quote(value)),
+            concat(&[
+                field,
+                " ",
+                &quote(value),
+                " cannot be used as a path segment",
+            ]),
         )
         .with_field(field));
     }

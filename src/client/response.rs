@@ -5,6 +5,7 @@ use super::decode::FromJson;
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, Value};
 use crate::models::{AuthLinkStatus, Connection, CreateAuthLinkResponse};
+use crate::text::{concat, decimal};
 
 /// The longest [`Error::detail`] kept from an error body, in bytes; longer text is cut, with a
 /// note saying so, to fit.
@@ -85,7 +86,13 @@ pub fn connection_types(response: &HttpResponse<'_>) -> Result<Vec<ConnectionTyp
         .enumerate()
         .map(|(index, item)| {
             connection_type(item).ok_or_else(|| {
-                invalid_response(format!("expected {EXPECTED}; item {index} is neither"))
+                invalid_response(concat(&[
+                    "expected ",
+                    EXPECTED,
+                    "; item ",
+                    &decimal(index as u64),
+                    " is neither",
+                ]))
             })
         })
         .collect()
@@ -151,8 +158,7 @@ pub fn delete_connection(response: &HttpResponse<'_>) -> Result<Connection> {
 /// Decodes a 2xx JSON body into `T`, or returns [`error`] for any other status. `expected` says
 /// what the body should have been, for the [`ErrorCode::InvalidResponse`] message.
 fn decode<T: FromJson>(response: &HttpResponse<'_>, expected: &str) -> Result<T> {
-    T::from_json(body(response, expected)?)
-        .map_err(|e| shape_error(response, expected, &e.to_string()))
+    T::from_json(body(response, expected)?).map_err(|e| shape_error(response, expected, &e.text()))
 }
 
 /// The 2xx body as a JSON tree.
@@ -161,7 +167,7 @@ fn body(response: &HttpResponse<'_>, expected: &str) -> Result<Value> {
         return Err(error(response));
     }
     json::parse(response.body)
-        .map_err(|e| bad_body(response, expected, "the body is not JSON", &e.to_string()))
+        .map_err(|e| bad_body(response, expected, "the body is not JSON", &e.text()))
 }
 
 fn shape_error(response: &HttpResponse<'_>, expected: &str, why: &str) -> Error {
@@ -169,11 +175,19 @@ fn shape_error(response: &HttpResponse<'_>, expected: &str, why: &str) -> Error 
 }
 
 fn bad_body(response: &HttpResponse<'_>, expected: &str, what: &str, why: &str) -> Error {
-    invalid_response(format!(
-        "expected {expected}; {what} (status {}, {} bytes: {why})",
-        response.status,
-        response.body.len()
-    ))
+    invalid_response(concat(&[
+        "expected ",
+        expected,
+        "; ",
+        what,
+        " (status ",
+        &decimal(response.status.into()),
+        ", ",
+        &decimal(response.body.len() as u64),
+        " bytes: ",
+        why,
+        ")",
+    ]))
     .with_status(response.status)
 }
 
@@ -198,7 +212,7 @@ pub fn error(response: &HttpResponse<'_>) -> Error {
         .retry_after
         .and_then(|value| parse_retry_after(value, response.now_ms));
     let detail = detail(response.body);
-    let mut message = format!("the API answered {status}");
+    let mut message = concat(&["the API answered ", &decimal(status.into())]);
     if let Some(reason) = reason(status) {
         message.push(' ');
         message.push_str(reason);
@@ -208,7 +222,9 @@ pub fn error(response: &HttpResponse<'_>) -> Error {
         message.push_str(detail);
     }
     if let Some(ms) = retry_after_ms {
-        message.push_str(&format!(" (retry after {ms} ms)"));
+        message.push_str(" (retry after ");
+        message.push_str(&decimal(ms));
+        message.push_str(" ms)");
     }
     Error::new(code, message)
         .with_status(status)
@@ -283,7 +299,7 @@ fn validation_item(item: &Value) -> String {
     if loc.is_empty() {
         msg.to_owned()
     } else {
-        format!("{}: {msg}", loc.join("."))
+        concat(&[&loc.join("."), ": ", msg])
     }
 }
 
@@ -294,16 +310,19 @@ fn truncate(text: &str) -> String {
     }
     // The note's length depends on the number of bytes kept, which is at most 4 digits.
     const NOTE_MAX: usize = "… (truncated: 9999 of  bytes shown)".len();
-    let mut end = MAX_DETAIL_BYTES - NOTE_MAX - text.len().to_string().len();
+    let total = decimal(text.len() as u64);
+    let mut end = MAX_DETAIL_BYTES - NOTE_MAX - total.len();
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!(
-        "{}… (truncated: {} of {} bytes shown)",
+    concat(&[
         &text[..end],
-        end,
-        text.len()
-    )
+        "… (truncated: ",
+        &decimal(end as u64),
+        " of ",
+        &total,
+        " bytes shown)",
+    ])
 }
 
 /// `Retry-After`: delay-seconds (digits) or an IMF-fixdate HTTP-date (needs `now_ms`), capped at

@@ -34,7 +34,7 @@ use super::request::{self, LookupBy, Request};
 use crate::error::{Error, ErrorCode, Result};
 use crate::models::{AuthLinkState, AuthLinkStatus, Connection};
 use crate::redirect::{RedirectResult, RedirectSuccess};
-use crate::text::quote;
+use crate::text::{concat, quote};
 
 /// What the app knows independently of the redirect, to hold the redirect's claim against.
 ///
@@ -121,10 +121,11 @@ pub fn plan_verification<'r>(
                 request::get_connection(&success.connection_id, LookupBy::Id).map_err(|_| {
                     mismatch(
                         "connection_id",
-                        format!(
-                            "the redirect's connection_id {} cannot be a Markifact connection id",
-                            quote(&success.connection_id)
-                        ),
+                        concat(&[
+                            "the redirect's connection_id ",
+                            &quote(&success.connection_id),
+                            " cannot be a Markifact connection id",
+                        ]),
                     )
                 })?;
             Ok(VerifyPlan::ConnectionLookup {
@@ -168,11 +169,12 @@ pub fn verify_with_status(
     if status.id != link_id {
         return Err(mismatch(
             "auth_link_id",
-            format!(
-                "the status is of auth link {}, not of the expected {}",
-                quote(&status.id),
-                quote(link_id)
-            ),
+            concat(&[
+                "the status is of auth link ",
+                &quote(&status.id),
+                ", not of the expected ",
+                &quote(link_id),
+            ]),
         ));
     }
     match status.status {
@@ -195,11 +197,12 @@ pub fn verify_with_status(
     if status.connection_id.as_deref() != Some(redirect.connection_id.as_str()) {
         return Err(mismatch(
             "connection_id",
-            format!(
-                "the redirect names connection {}, but the auth link produced {}",
-                quote(&redirect.connection_id),
-                quote_opt(status.connection_id.as_deref())
-            ),
+            concat(&[
+                "the redirect names connection ",
+                &quote(&redirect.connection_id),
+                ", but the auth link produced ",
+                &quote_opt(status.connection_id.as_deref()),
+            ]),
         ));
     }
     check_same(
@@ -230,10 +233,11 @@ pub fn verify_with_status(
         .ok_or_else(|| {
             mismatch(
                 "connections",
-                format!(
-                    "the auth link produced connection {}, but the connection was deleted since",
-                    quote(&redirect.connection_id)
-                ),
+                concat(&[
+                    "the auth link produced connection ",
+                    &quote(&redirect.connection_id),
+                    ", but the connection was deleted since",
+                ]),
             )
         })
 }
@@ -265,10 +269,11 @@ pub fn verify_with_connections(
         .ok_or_else(|| {
             mismatch(
                 "connection_id",
-                format!(
-                    "the API knows no connection {} for this key",
-                    quote(&redirect.connection_id)
-                ),
+                concat(&[
+                    "the API knows no connection ",
+                    &quote(&redirect.connection_id),
+                    " for this key",
+                ]),
             )
         })?;
     check_same(
@@ -334,13 +339,13 @@ pub fn not_found_as_verification_failure(error: Error, lookup: Lookup) -> Error 
 
 fn connection_failed(e: &crate::redirect::RedirectError) -> Error {
     let what = match &e.connection_type {
-        Some(t) => format!("the {} connection was not made", quote(t)),
+        Some(t) => concat(&["the ", &quote(t), " connection was not made"]),
         None => "the connection was not made".to_owned(),
     };
     let message = if e.error.is_empty() {
-        format!("{what}: the redirect reports an error, without a message")
+        concat(&[&what, ": the redirect reports an error, without a message"])
     } else {
-        format!("{what}: Markifact reported {}", quote(&e.error))
+        concat(&[&what, ": Markifact reported ", &quote(&e.error)])
     };
     Error::new(ErrorCode::ConnectionFailed, message)
         .with_field("error")
@@ -359,7 +364,7 @@ fn check_expectations(expectations: &VerifyExpectations<'_>) -> Result<()> {
         if value == Some("") {
             return Err(Error::new(
                 ErrorCode::InvalidRequest,
-                format!("{field} must not be empty; pass None to leave it out"),
+                concat(&[field, " must not be empty; pass None to leave it out"]),
             )
             .with_field(field)
             .with_rule(crate::error::Rule::Empty));
@@ -391,11 +396,14 @@ fn check_expected(
         if external_id != Some(expected) {
             return Err(mismatch(
                 "expected_external_id",
-                format!(
-                    "the {whose}'s external_id is {}, not the expected {}",
-                    quote_opt(external_id),
-                    quote(expected)
-                ),
+                concat(&[
+                    "the ",
+                    whose,
+                    "'s external_id is ",
+                    &quote_opt(external_id),
+                    ", not the expected ",
+                    &quote(expected),
+                ]),
             ));
         }
     }
@@ -403,11 +411,14 @@ fn check_expected(
         if connection_type != expected {
             return Err(mismatch(
                 "expected_connection_type",
-                format!(
-                    "the {whose}'s connection_type is {}, not the expected {}",
-                    quote(connection_type),
-                    quote(expected)
-                ),
+                concat(&[
+                    "the ",
+                    whose,
+                    "'s connection_type is ",
+                    &quote(connection_type),
+                    ", not the expected ",
+                    &quote(expected),
+                ]),
             ));
         }
     }
@@ -426,11 +437,15 @@ fn check_same(
     }
     Err(mismatch(
         field,
-        format!(
-            "{claim_name} is {}, but {truth_name} is {}",
-            quote_opt(claim),
-            quote_opt(truth)
-        ),
+        concat(&[
+            claim_name,
+            " is ",
+            &quote_opt(claim),
+            ", but ",
+            truth_name,
+            " is ",
+            &quote_opt(truth),
+        ]),
     ))
 }
 

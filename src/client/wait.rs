@@ -9,6 +9,7 @@ use super::response;
 use super::ClientConfig;
 use crate::error::Error;
 use crate::models::AuthLinkStatus;
+use crate::text::{concat, decimal};
 
 pub(crate) struct Wait {
     request: HttpRequest,
@@ -80,10 +81,12 @@ impl Wait {
             }
             (PollStep::TimedOut | PollStep::Done, status) => {
                 let state = status.map_or("unknown", |s| s.status.as_str());
-                Action::Done(Err(Error::timeout(format!(
-                    "wait_for_auth_link gave up after {} ms; the link is still {state}",
-                    self.wait_ms
-                ))))
+                Action::Done(Err(Error::timeout(concat(&[
+                    "wait_for_auth_link gave up after ",
+                    &decimal(self.wait_ms),
+                    " ms; the link is still ",
+                    state,
+                ]))))
             }
         }
     }

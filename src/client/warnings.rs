@@ -10,6 +10,7 @@
 //! ```
 
 use crate::redirect::COLLISION_PREFIX;
+use crate::text::concat;
 
 /// Why PII or secrets do not belong in an `external_id`.
 const ECHOED: &str = "external_id is echoed in the redirect URL, so it can end up in browser \
@@ -36,20 +37,28 @@ const PARAM_NAMES: [&str; 5] = [
 pub fn external_id_warnings(external_id: &str) -> Vec<String> {
     let mut warnings = Vec::new();
     if looks_like_email(external_id) {
-        warnings.push(format!(
-            "external_id looks like an email address, which is personal data: {ECHOED}."
-        ));
+        warnings.push(concat(&[
+            "external_id looks like an email address, which is personal data: ",
+            ECHOED,
+            ".",
+        ]));
     }
     if looks_like_phone(external_id) {
-        warnings.push(format!(
+        warnings.push(concat(&[
             "external_id looks like a phone number, which is personal data (ignore this if it is \
-             a numeric id from your system): {ECHOED}."
-        ));
+             a numeric id from your system): ",
+            ECHOED,
+            ".",
+        ]));
     }
     if let Some(kind) = looks_like_token(external_id) {
-        warnings.push(format!(
-            "external_id looks like {kind}, a secret that would leak: {ECHOED}."
-        ));
+        warnings.push(concat(&[
+            "external_id looks like ",
+            kind,
+            ", a secret that would leak: ",
+            ECHOED,
+            ".",
+        ]));
     }
     warnings
 }
@@ -82,12 +91,16 @@ pub fn redirect_url_warnings(redirect_url: &str) -> Vec<String> {
             })
         })
         .map(|name| {
-            format!(
-                "redirect_url already has a {COLLISION_PREFIX}{name} parameter, so the redirect \
-                 back is ambiguous: Markifact may append its own {COLLISION_PREFIX}{name} after \
-                 it; parse the redirect with redirectUrl (exact mode: `ParseOptions::redirect_url` \
-                 in Rust), or rename the parameter."
-            )
+            concat(&[
+                "redirect_url already has a ",
+                COLLISION_PREFIX,
+                name,
+                " parameter, so the redirect back is ambiguous: Markifact may append its own ",
+                COLLISION_PREFIX,
+                name,
+                " after it; parse the redirect with redirectUrl (exact mode: \
+                 `ParseOptions::redirect_url` in Rust), or rename the parameter.",
+            ])
         })
         .collect()
 }

@@ -39,14 +39,20 @@ impl Error {
 
 impl core::error::Error for Error {}
 
+impl Error {
+    /// The message and where, as `Display` writes it (without `core::fmt`, for the wasm).
+    pub(crate) fn text(&self) -> String {
+        if self.path.is_empty() {
+            return self.message.clone();
+        }
+        let path = self.path.strip_prefix('.').unwrap_or(&self.path);
+        crate::text::concat(&[&self.message, " at ", path])
+    }
+}
+
 impl core::fmt::Display for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.message)?;
-        if !self.path.is_empty() {
-            f.write_str(" at ")?;
-            f.write_str(self.path.strip_prefix('.').unwrap_or(&self.path))?;
-        }
-        Ok(())
+        f.write_str(&self.text())
     }
 }
 

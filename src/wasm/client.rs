@@ -19,6 +19,7 @@ use crate::js_options::{
     WaitForAuthLinkOptions,
 };
 use crate::redirect::{RedirectError, RedirectSuccess};
+use crate::text::{concat, decimal};
 use crate::{Error, ErrorCode, RedirectResult, Rule};
 
 // The structural types the generated option declarations (src/js_options.rs) name: what `fetch`
@@ -310,16 +311,17 @@ impl CoreCall {
                 }),
                 None => Event::Failed(not_a_response("it has no HTTP status")),
             },
-            TIMEOUT => Event::Failed(Error::timeout(format!(
-                "no complete response within {} ms",
-                self.request().map_or(0, |r| r.timeout_ms)
-            ))),
+            TIMEOUT => Event::Failed(Error::timeout(concat(&[
+                "no complete response within ",
+                &decimal(self.request().map_or(0, |r| r.timeout_ms)),
+                " ms",
+            ]))),
             ABORTED if sleeping => Event::Failed(Error::aborted("aborted while waiting")),
             ABORTED => Event::Failed(Error::aborted("the request was aborted")),
             ABORTED_BEFORE_SEND => {
                 Event::Failed(Error::aborted("the request was aborted before it was sent"))
             }
-            NETWORK => Event::Failed(Error::network(format!("the request failed: {text}"))),
+            NETWORK => Event::Failed(Error::network(concat(&["the request failed: ", &text]))),
             TOO_LARGE => Event::Failed(response_too_large(MAX_RESPONSE_BYTES)),
             NOT_A_RESPONSE => Event::Failed(not_a_response(&text)),
             OPAQUE_REDIRECT => Event::Failed(redirect_refused(None)),

@@ -3,6 +3,7 @@
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
+use crate::text::concat;
 use crate::Error;
 
 #[wasm_bindgen(module = "/js/markifact-error.js")]
@@ -70,7 +71,7 @@ pub(super) fn to_json_text<T: serde::Serialize>(value: T) -> crate::Result<JsVal
 #[inline(never)]
 fn json_text(json: Result<String, crate::json::Error>) -> crate::Result<JsValue> {
     json.map(|json| JsValue::from_str(&json))
-        .map_err(|e| Error::internal(format!("could not encode a result: {e}")))
+        .map_err(|e| Error::internal(concat(&["could not encode a result: ", &e.text()])))
 }
 
 pub(super) fn required_string(value: &JsValue, field: &'static str) -> Result<String, JsValue> {

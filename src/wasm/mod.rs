@@ -23,6 +23,7 @@ use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::js_options::FromOption;
+use crate::text::{concat, decimal};
 use crate::{RedirectUrlOptions, Rule};
 use convert::{js_error, required_string};
 
@@ -81,7 +82,13 @@ pub fn context_header(
     let ids = Array::from(&connection_ids)
         .iter()
         .enumerate()
-        .map(|(index, id)| options::text(&id, &format!("connectionIds[{index}]")).map_err(js_error))
+        .map(|(index, id)| {
+            options::text(
+                &id,
+                &concat(&["connectionIds[", &decimal(index as u64), "]"]),
+            )
+            .map_err(js_error)
+        })
         .collect::<Result<Vec<String>, JsValue>>()?;
     crate::context_header(&ids).map_err(js_error)
 }

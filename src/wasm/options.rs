@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use super::convert::{js_error, wrong_type};
 use crate::js_options::{Count, FromOption, Function, Headers, LookupBy, Signal, Text};
+use crate::text::concat;
 use crate::{Error, Rule};
 
 /// The option `key` of `options` (a raw identifier's `r#` dropped): `None` when it is
@@ -152,7 +153,10 @@ pub(super) fn text(value: &JsValue, field: &str) -> Result<String, Error> {
         return Err(Error::invalid_argument(
             field.to_owned(),
             Rule::InvalidUnicode,
-            format!("{field} contains a lone UTF-16 surrogate, which is not valid Unicode text"),
+            concat(&[
+                field,
+                " contains a lone UTF-16 surrogate, which is not valid Unicode text",
+            ]),
         ));
     }
     Ok(String::from(text))

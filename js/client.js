@@ -97,10 +97,12 @@ class Client {
   }
 }
 
-// A caller's callback: what it throws is its own business, not the call's.
+// A caller's callback: what it throws is its own business, not the call's, and so is what an
+// async one rejects with (left unhandled, it would crash Node).
 function report(callback, value) {
   try {
-    callback?.(value);
+    const result = callback?.(value);
+    if (typeof result?.then === "function") result.then(undefined, () => {});
   } catch {
     // ignored
   }
@@ -111,6 +113,7 @@ function report(callback, value) {
 async function send(fetch, call, signal) {
   if (signal?.aborted) return [ABORTED_BEFORE_SEND];
   const controller = new AbortController();
+  const attempt = controller.signal;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -120,7 +123,7 @@ async function send(fetch, call, signal) {
   signal?.addEventListener("abort", abort);
   let complete = false;
   try {
-    const response = await fetch(call.url, init(call, controller.signal));
+    const response = await until(fetch(call.url, init(call, attempt)), attempt);
     // A browser hides a redirect it did not follow as an "opaqueredirect" with status 0.
     if (response?.type === "opaqueredirect") return [OPAQUE_REDIRECT];
     const status = response?.status;
@@ -128,7 +131,7 @@ async function send(fetch, call, signal) {
     if (typeof status !== "number") return [RESPONSE, status];
     const max = call.maxBodyBytes;
     if (Number(header(response, "content-length")) > max) return [TOO_LARGE];
-    const body = await read(response, max);
+    const body = await read(response, max, attempt);
     complete = body !== undefined;
     return complete ? [RESPONSE, status, header(response, "retry-after"), body] : [TOO_LARGE];
   } catch (error) {
@@ -138,7 +141,8 @@ async function send(fetch, call, signal) {
     return [NETWORK, undefined, undefined, describe(error)];
   } finally {
     clearTimeout(timer);
-    signal?.removeEventListener("abort", abort);
+    // The signal may be any object with `aborted` and `addEventListener` (src/js_options.rs).
+    signal?.removeEventListener?.("abort", abort);
     // Stops whatever is still being sent or read: the call has what it needs.
     if (!complete) controller.abort();
   }
@@ -156,30 +160,57 @@ function init(call, signal) {
 
 class NotAResponse extends Error {}
 
+// `promise`, or a rejection once the attempt's signal aborts: a custom fetch or body that
+// ignores the signal cannot outlast the timeout or the caller's abort. Its listener goes when
+// it settles, so that a body read in many chunks does not pile them up.
+function until(promise, signal) {
+  return new Promise((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    signal.addEventListener("abort", stop);
+    // Handled even when it settles after the stop.
+    Promise.resolve(promise)
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener("abort", stop));
+    if (signal.aborted) stop();
+  });
+}
+
 // The body as text (invalid UTF-8 replaced, as `text()` does), read chunk by chunk so that a
 // huge body is refused after `max` bytes rather than held in memory: undefined when longer.
-async function read(response, max) {
+// `attempt` is the attempt's signal.
+async function read(response, max, attempt) {
   const stream = response.body;
-  if (stream === null || stream === undefined) {
+  if (typeof stream?.getReader !== "function") {
     // No body (204), or a custom fetch's object without a stream: its text() is all there is.
-    const text = await response.text();
+    if (typeof response.text !== "function") throw new NotAResponse("it has neither a body stream nor text()");
+    const text = await until(response.text(), attempt);
     if (typeof text !== "string") throw new NotAResponse("its text() is not a string");
     return text;
   }
   const reader = stream.getReader();
   const chunks = [];
   let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (!(value instanceof Uint8Array)) throw new NotAResponse("its body stream yields something other than bytes");
-    length += value.length;
-    if (length > max) {
-      // Settles by itself; nothing waits for it.
-      reader.cancel().catch(() => {});
-      return undefined;
+  let ended = false;
+  try {
+    for (;;) {
+      const { done, value } = await until(reader.read(), attempt);
+      if (done) break;
+      // Not `instanceof`: a chunk may be another realm's Uint8Array (Jest's vm contexts).
+      if (!isBytes(value)) throw new NotAResponse("its body stream yields something other than bytes");
+      length += value.length;
+      if (length > max) return undefined;
+      chunks.push(value);
     }
-    chunks.push(value);
+    ended = true;
+  } finally {
+    // Also a body that ignores the attempt's signal is let go of; nothing waits for that.
+    if (!ended) {
+      try {
+        reader.cancel().catch(() => {});
+      } catch {
+        // ignored
+      }
+    }
   }
   const bytes = new Uint8Array(length);
   let at = 0;
@@ -190,12 +221,16 @@ async function read(response, max) {
   return decoder.decode(bytes);
 }
 
+const isBytes = (value) => ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === "[object Uint8Array]";
+
 // `ignoreBOM`: the text is the body as sent.
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function header(response, name) {
   try {
-    return response.headers.get(name) ?? undefined;
+    // Only a string crosses into the core (a Map's get may answer a number).
+    const value = response.headers.get(name);
+    return typeof value === "string" ? value : undefined;
   } catch {
     return undefined;
   }
@@ -214,7 +249,7 @@ function sleep(ms, signal) {
   return new Promise((resolve) => {
     const done = (event) => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", aborted);
+      signal?.removeEventListener?.("abort", aborted);
       resolve(event);
     };
     const aborted = () => done([ABORTED]);

@@ -863,3 +863,114 @@ test("timestamps are numbers (milliseconds), not BigInts", async () => {
   const all = { link, status, list: await c.listConnections() };
   assert.deepEqual(JSON.parse(JSON.stringify(all)), all);
 });
+
+// --- the driver at its edges (js/client.js): custom fetches, callbacks, signals
+
+/** Rejects after `ms`, so that a call that hangs fails its test instead of the whole run. */
+function within(promise, ms, what) {
+  let timer;
+  const guard = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: still pending after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
+}
+
+/** A custom fetch's Response-like object: only the parts the client reads, `fields` override. */
+const responseLike = (fields) => async () => ({ status: 200, headers: new Headers(), text: async () => "[]", ...fields });
+
+test("a custom fetch that ignores its signal still times out, and still ends when the caller aborts", async () => {
+  // Never settles, whatever its signal says (a wrapper that drops `init.signal`).
+  const hanging = () => new Promise(() => {});
+  const c = client({ fetch: hanging, timeoutMs: 200, maxRetries: 0 });
+  const late = await timed(within(c.listConnectionTypes(), 3_000, "timeoutMs 200"));
+  assert.equal(late.error?.code, "timeout", String(late.error));
+  assert.ok(late.ms < 2_000, `${Math.round(late.ms)} ms`);
+
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 100);
+  const aborted = await timed(within(client({ fetch: hanging }).listConnectionTypes({ signal: controller.signal }), 3_000, "abort"));
+  assert.equal(aborted.error?.code, "aborted", String(aborted.error));
+  assert.ok(aborted.ms < 2_000, `${Math.round(aborted.ms)} ms`);
+});
+
+test("a body that trickles forever and ignores the signal times out, and is cancelled", async () => {
+  let cancelled = false;
+  const trickle = async () =>
+    new Response(
+      new ReadableStream({
+        async pull(controller) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          controller.enqueue(new TextEncoder().encode(" "));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      }),
+      { status: 200 },
+    );
+  const c = client({ fetch: trickle, timeoutMs: 300, maxRetries: 0 });
+  const { error, ms } = await timed(within(c.listConnectionTypes(), 3_000, "listConnectionTypes"));
+  assert.equal(error?.code, "timeout", String(error));
+  assert.ok(ms < 2_000, `${Math.round(ms)} ms`);
+  assert.ok(cancelled, "the abandoned body was not cancelled");
+});
+
+test("an async onPoll or onWarning that rejects is ignored: the core's result, no unhandled rejection", async () => {
+  const unhandled = [];
+  const listener = (reason) => unhandled.push(String(reason));
+  process.on("unhandledRejection", listener);
+  try {
+    const c = client({ onWarning: async () => Promise.reject(new Error("onWarning failed")) });
+    const link = await c.createAuthLink({ connectionType: "ga4", externalId: "jane.doe@example.com" });
+    assert.equal(link.warnings.length, 1);
+    await advanceClock(DAY_MS + 1);
+    const done = await c.waitForAuthLink(link.id, { onPoll: async () => Promise.reject(new Error("onPoll failed")) });
+    assert.equal(done.status, "expired");
+    // Unhandled rejections are reported once the microtasks have run.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    process.off("unhandledRejection", listener);
+  }
+  assert.deepEqual(unhandled, []);
+});
+
+test("a signal-like object without removeEventListener is accepted and works, also across a retry's sleep", async () => {
+  // The options accept any object with `aborted` and `addEventListener`.
+  const signal = { aborted: false, addEventListener() {} };
+  assert.equal((await client().listConnectionTypes({ signal })).length, 3);
+  await injectFaults({ status: 503 });
+  assert.equal((await client().listConnectionTypes({ signal })).length, 3);
+});
+
+test("a Response-like object whose headers.get answers a non-string (a Map) gives a result, not a TypeError", async () => {
+  const fetch = responseLike({ headers: new Map([["retry-after", 1], ["content-length", 2]]) });
+  assert.deepEqual(await client({ fetch }).listConnectionTypes(), []);
+  const unavailable = responseLike({ status: 503, headers: new Map([["retry-after", 0]]), text: async () => "" });
+  const error = await rejectsWith(client({ fetch: unavailable, maxRetries: 0 }).listConnectionTypes(), "http_error");
+  assert.equal(error.status, 503);
+});
+
+test("a Response-like object without text() is invalid_response, not a retried network error; a non-stream body falls back to text()", async () => {
+  let calls = 0;
+  const bare = async () => (calls++, { status: 200, headers: new Headers() });
+  await rejectsWith(client({ fetch: bare }).listConnectionTypes(), "invalid_response");
+  assert.equal(calls, 1, "a response without text() was retried");
+  const stringBody = responseLike({ body: "not a stream" });
+  assert.deepEqual(await client({ fetch: stringBody }).listConnectionTypes(), []);
+});
+
+test("body chunks from another realm (as under Jest's vm contexts) are read as bytes", async () => {
+  const { runInNewContext } = await import("node:vm");
+  const OtherUint8Array = runInNewContext("Uint8Array");
+  const fetch = async () =>
+    new Response(
+      new ReadableStream({
+        start(controller) {
+          controller.enqueue(new OtherUint8Array([91, 93]));
+          controller.close();
+        },
+      }),
+      { status: 200 },
+    );
+  assert.deepEqual(await client({ fetch }).listConnectionTypes(), []);
+});

@@ -8,6 +8,10 @@ use alloc::string::String;
 use core::fmt;
 
 use crate::text::concat;
+
+// Sources exist natively only: the npm package's driver reports transport failures as events.
+#[cfg(all(feature = "full", not(target_arch = "wasm32")))]
+mod redacted;
 #[cfg(any(test, all(target_arch = "wasm32", feature = "parser-abi")))]
 use crate::text::{decimal, json_string};
 
@@ -450,11 +454,18 @@ impl Error {
         error
     }
 
-    /// Replaces every occurrence of `secret` in the message and the detail with `[redacted]`.
+    /// Replaces every occurrence of `secret` in the message and the detail with `[redacted]`, and
+    /// a source whose texts (or its causes') show it with a stand-in that shows them redacted.
     pub fn redact(mut self, secret: &str) -> Self {
         if !secret.is_empty() {
             self.message = self.message.replace(secret, "[redacted]");
             self.detail = self.detail.map(|d| d.replace(secret, "[redacted]"));
+            #[cfg(all(feature = "full", not(target_arch = "wasm32")))]
+            {
+                self.source = self
+                    .source
+                    .map(|source| redacted::redact_source(source, secret));
+            }
         }
         self
     }
@@ -678,6 +689,54 @@ mod tests {
         );
         assert_eq!(with.clone(), Error::network("the connection was reset"));
         assert!(format!("{with:?}").contains("reset by peer"));
+    }
+
+    #[cfg(feature = "full")]
+    #[test]
+    fn redact_covers_the_source_chain_and_keeps_a_clean_one() {
+        use core::error::Error as _;
+        /// A transport error whose cause shows the request's headers.
+        #[derive(Debug)]
+        struct Sent(std::io::Error);
+        impl fmt::Display for Sent {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("sending failed")
+            }
+        }
+        impl core::error::Error for Sent {
+            fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let leaking = Sent(std::io::Error::other("authorization: Bearer sk_live_1"));
+        let error = Error::network("the request failed")
+            .with_source(leaking)
+            .redact("sk_live_1");
+        for text in [format!("{error:?}"), format!("{error:#?}")] {
+            assert!(
+                !text.contains("sk_live_1") && text.contains("[redacted]"),
+                "{text}"
+            );
+        }
+        let mut cause = error.source();
+        let mut texts = Vec::new();
+        while let Some(shown) = cause {
+            texts.push(shown.to_string());
+            cause = shown.source();
+        }
+        assert_eq!(
+            texts,
+            ["sending failed", "authorization: Bearer [redacted]"]
+        );
+        // A source that shows no key stays itself (it can still be downcast).
+        let clean = Error::network("reset")
+            .with_source(std::io::Error::other("reset by peer"))
+            .redact("sk_live_1");
+        assert!(clean
+            .source()
+            .unwrap()
+            .downcast_ref::<std::io::Error>()
+            .is_some());
     }
 
     #[test]

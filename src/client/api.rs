@@ -12,8 +12,11 @@ use crate::models::{AuthLink, AuthLinkStatus, Connection};
 use crate::text::{concat, decimal};
 use crate::{Error, ErrorCode, RedirectResult, Result};
 
-/// One HTTP request, ready to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One HTTP request, ready to send. `Debug` never shows the API key: it shows every header's
+/// name but only the values of `accept` and `content-type` (the `authorization` header carries
+/// the key, and the caller's extra headers may carry secrets of their own, which
+/// [`ClientConfig`]'s `Debug` hides too).
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// The method.
     pub method: Method,
@@ -28,6 +31,38 @@ pub struct HttpRequest {
     /// The most body bytes to read: past them, stop reading and fail with
     /// [`response_too_large`] (the client checks again, whatever the runtime does).
     pub max_body_bytes: usize,
+}
+
+impl core::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        /// A header as `Debug` shows it: its value only when it cannot be a secret.
+        struct Shown<'a>(&'a str, &'a str);
+        impl core::fmt::Debug for Shown<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                let Shown(name, value) = *self;
+                let public = ["accept", "content-type"]
+                    .iter()
+                    .any(|public| name.eq_ignore_ascii_case(public));
+                let value = if public { value } else { "[redacted]" };
+                f.debug_tuple("").field(&name).field(&value).finish()
+            }
+        }
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, value)| Shown(name, value))
+                    .collect::<Vec<_>>(),
+            )
+            .field("body", &self.body)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
 }
 
 /// The error for a body over [`HttpRequest::max_body_bytes`]: `invalid_response`, not retried.
@@ -110,8 +145,10 @@ impl<T> MaybeSend for T {}
 pub trait Runtime {
     /// Sends a request and reads the whole body within `request.timeout_ms`, at most
     /// `request.max_body_bytes` of it, without following redirects. Failures are
-    /// [`Error::network`], [`Error::timeout`], [`Error::aborted`] or [`response_too_large`],
-    /// with the transport's error as their [`source`](Error::with_source).
+    /// [`Error::network`], [`Error::timeout`], [`Error::aborted`] or [`response_too_large`]
+    /// (or [`ErrorCode::InvalidRequest`], not retried, for a request the transport cannot even
+    /// build), with the transport's error as their [`source`](Error::with_source). The client
+    /// redacts the API key from its errors, their sources included.
     fn send(&self, request: &HttpRequest) -> impl Future<Output = Result<RawResponse>> + MaybeSend;
     /// Waits, or fails with [`Error::aborted`] when the call is cancelled.
     fn sleep(&self, ms: u64) -> impl Future<Output = Result<()>> + MaybeSend;
@@ -298,5 +335,48 @@ impl Client {
             |_| {},
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ClientSettings;
+
+    fn config() -> ClientConfig {
+        ClientConfig::new(ClientSettings {
+            api_key: Some("sk_live_secret".into()),
+            headers: vec![("X-Trace".into(), "t1".into())],
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_key() {
+        let client = Client::new(config());
+        assert!(!format!("{client:?}").contains("sk_live_secret"));
+        let mut call = Call::list_connection_types(client.config());
+        let action = call.step(Event::Continue, 0, 0.5);
+        let Action::Send(request) = &action else {
+            panic!("{action:?}")
+        };
+        for shown in [
+            format!("{request:?}"),
+            format!("{request:#?}"),
+            format!("{action:?}"),
+        ] {
+            assert!(!shown.contains("sk_live_secret"), "{shown}");
+            // The rest stays visible for debugging.
+            assert!(shown.contains("/v1/connections/types"), "{shown}");
+            assert!(shown.contains("authorization"), "{shown}");
+            assert!(shown.contains("X-Trace"), "{shown}");
+            assert!(!shown.contains("t1"), "{shown}");
+            assert!(shown.contains("application/json"), "{shown}");
+        }
+        // The request itself still carries the key, for the runtime to send.
+        assert!(request
+            .headers
+            .contains(&("authorization".into(), "Bearer sk_live_secret".into())));
     }
 }

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::api::{HttpRequest, RawResponse, Runtime};
+#[cfg(feature = "reqwest")]
+use crate::ErrorCode;
 use crate::{Error, Result};
 
 /// The methods both runtimes share: tokio's timer, the system clock, the jitter of their
@@ -35,6 +37,9 @@ macro_rules! on_tokio {
 /// `Retry-After`, body): timeouts, sleeping, the clock and the jitter's randomness are tokio's
 /// and the standard library's.
 ///
+/// Its errors become `network` errors that keep them as their source (the client redacts the
+/// API key from the source too, should it show the request's headers).
+///
 /// The function should not follow redirects (the client refuses a redirect it is handed, so a
 /// followed one would carry the API key elsewhere unseen) and should stop reading a body past
 /// `request.max_body_bytes` (the client refuses a longer one either way).
@@ -51,6 +56,13 @@ macro_rules! on_tokio {
 pub struct FnRuntime<F> {
     send: F,
     random: Jitter,
+}
+
+/// Shows no more than the type: the function is opaque.
+impl<F> std::fmt::Debug for FnRuntime<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FnRuntime").finish_non_exhaustive()
+    }
 }
 
 impl<F> FnRuntime<F> {
@@ -122,7 +134,9 @@ impl Jitter {
 
 /// A [`Runtime`] over [reqwest](https://docs.rs/reqwest) and tokio: zero lines of I/O code for
 /// an app that already has them. Its reqwest client follows no redirects; each exchange is
-/// bounded by the request's timeout, the body read chunk by chunk up to its cap.
+/// bounded by the request's timeout, the body read chunk by chunk up to its cap. It needs an
+/// absolute `base_url` (a proxy path such as `/api/markifact` is for the npm package in a
+/// browser): a request reqwest cannot build fails with `invalid_request`, not retried.
 ///
 /// HTTPS is reqwest's: enable one of its TLS features in your app (e.g.
 /// `reqwest = { version = "0.12", default-features = false, features = ["rustls-tls"] }`), as
@@ -153,6 +167,15 @@ impl Jitter {
 pub struct ReqwestRuntime {
     client: reqwest::Client,
     random: Jitter,
+}
+
+/// Shows no more than the type: the reqwest client's `Debug` would print the builder's default
+/// headers, which may hold a credential.
+#[cfg(feature = "reqwest")]
+impl std::fmt::Debug for ReqwestRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReqwestRuntime").finish_non_exhaustive()
+    }
 }
 
 #[cfg(feature = "reqwest")]
@@ -191,7 +214,21 @@ impl ReqwestRuntime {
         if let Some(body) = &request.body {
             outgoing = outgoing.body(body.clone());
         }
-        let mut response = outgoing.send().await?;
+        // A request reqwest cannot build (a proxy path as the base URL, which only a browser
+        // resolves) never reached the network: a settings error, not a retried network failure.
+        let outgoing = outgoing.build().map_err(|error| {
+            let why = std::error::Error::source(&error)
+                .map_or_else(|| error.to_string(), ToString::to_string);
+            Error::new(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "reqwest cannot send a request to {:?} ({why}); ReqwestRuntime needs an absolute base_url",
+                    request.url
+                ),
+            )
+            .with_source(error)
+        })?;
+        let mut response = self.client.execute(outgoing).await?;
         let max = request.max_body_bytes;
         let too_large = || super::response_too_large(max);
         if response.content_length().is_some_and(|n| n > max as u64) {
@@ -253,5 +290,27 @@ mod tests {
         let mean = draws.iter().sum::<f64>() / draws.len() as f64;
         assert!((0.4..0.6).contains(&mean), "{mean}");
         assert!(draws.windows(2).all(|w| w[0] != w[1]));
+    }
+
+    #[test]
+    fn runtimes_are_debug() {
+        // So that an app's `#[derive(Debug)]` state can hold one.
+        let send = |_: HttpRequest| async { Err::<RawResponse, _>(std::io::Error::other("x")) };
+        let shown = format!("{:?}", FnRuntime::new(send));
+        assert!(shown.starts_with("FnRuntime"), "{shown}");
+        #[cfg(feature = "reqwest")]
+        {
+            let builder = reqwest::Client::builder().default_headers(
+                [(
+                    reqwest::header::AUTHORIZATION,
+                    reqwest::header::HeaderValue::from_static("Bearer sk_in_builder"),
+                )]
+                .into_iter()
+                .collect(),
+            );
+            let shown = format!("{:?}", ReqwestRuntime::from_builder(builder).unwrap());
+            assert!(shown.starts_with("ReqwestRuntime"), "{shown}");
+            assert!(!shown.contains("sk_in_builder"), "{shown}");
+        }
     }
 }

@@ -271,6 +271,8 @@ pub struct CoreCall {
 
 #[wasm_bindgen]
 impl CoreCall {
+    // Not inlined: each call's export would have its own copy (72 B gzip in all).
+    #[inline(never)]
     fn new(
         call: Call<JsValue>,
         signal: Option<Signal<JsValue>>,

@@ -81,21 +81,19 @@ pub fn connection_types(response: &HttpResponse<'_>) -> Result<Vec<ConnectionTyp
     let Value::Array(items) = body(response, EXPECTED)? else {
         return Err(shape_error(response, EXPECTED, "it is not an array"));
     };
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| {
-            connection_type(item).ok_or_else(|| {
-                invalid_response(concat(&[
-                    "expected ",
-                    EXPECTED,
-                    "; item ",
-                    &decimal(index as u64),
-                    " is neither",
-                ]))
-            })
-        })
-        .collect()
+    let mut types = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        types.push(connection_type(item).ok_or_else(|| {
+            invalid_response(concat(&[
+                "expected ",
+                EXPECTED,
+                "; item ",
+                &decimal(index as u64),
+                " is neither",
+            ]))
+        })?);
+    }
+    Ok(types)
 }
 
 fn connection_type(item: Value) -> Option<ConnectionType> {

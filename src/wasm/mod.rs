@@ -79,16 +79,10 @@ pub fn context_header(
             "connectionIds must be an array of strings",
         )));
     }
-    let ids = Array::from(&connection_ids)
-        .iter()
-        .enumerate()
-        .map(|(index, id)| {
-            options::text(
-                &id,
-                &concat(&["connectionIds[", &decimal(index as u64), "]"]),
-            )
-            .map_err(js_error)
-        })
-        .collect::<Result<Vec<String>, JsValue>>()?;
+    let mut ids = Vec::new();
+    for (index, id) in Array::from(&connection_ids).iter().enumerate() {
+        let field = concat(&["connectionIds[", &decimal(index as u64), "]"]);
+        ids.push(options::text(&id, &field).map_err(js_error)?);
+    }
     crate::context_header(&ids).map_err(js_error)
 }

@@ -116,18 +116,15 @@ impl FromOption<JsValue> for Option<Headers> {
             return Ok(None);
         };
         let keys = Object::keys(&Object::from(object.clone()));
-        Array::from(&keys)
-            .iter()
-            .map(|name| {
-                let value = Reflect::get(&object, &name)
-                    .ok()
-                    .and_then(|v| v.as_string());
-                value
-                    .map(|v| (name.as_string().unwrap_or_default(), v))
-                    .ok_or_else(|| wrong_type(key, "an object of strings"))
-            })
-            .collect::<Result<_, _>>()
-            .map(|headers| Some(Headers(headers)))
+        let mut headers = Vec::new();
+        for name in Array::from(&keys).iter() {
+            let value = Reflect::get(&object, &name)
+                .ok()
+                .and_then(|v| v.as_string())
+                .ok_or_else(|| wrong_type(key, "an object of strings"))?;
+            headers.push((name.as_string().unwrap_or_default(), value));
+        }
+        Ok(Some(Headers(headers)))
     }
 }
 

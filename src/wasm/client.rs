@@ -355,14 +355,15 @@ impl CoreCall {
     /// Its headers, as `[name, value, name, value, ...]`.
     #[wasm_bindgen(getter)]
     pub fn headers(&self) -> Vec<String> {
-        self.request()
-            .map(|r| {
-                r.headers
-                    .iter()
-                    .flat_map(|(n, v)| [n.clone(), v.clone()])
-                    .collect()
-            })
-            .unwrap_or_default()
+        // A loop: `flat_map` and `collect` were 0.3 KB gzip more.
+        let mut flat = Vec::new();
+        if let Some(request) = self.request() {
+            for (name, value) in &request.headers {
+                flat.push(name.clone());
+                flat.push(value.clone());
+            }
+        }
+        flat
     }
 
     /// Its body, if any.

@@ -266,13 +266,16 @@ fn detail(body: &str) -> Option<String> {
     let from_json = match json::parse(body) {
         Ok(object @ Value::Object(_)) => match object.get("detail") {
             Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Array(items)) if !items.is_empty() => Some(
-                items
-                    .iter()
-                    .map(validation_item)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            Some(Value::Array(items)) if !items.is_empty() => {
+                let mut joined = String::new();
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        joined.push_str("; ");
+                    }
+                    joined.push_str(&validation_item(item));
+                }
+                Some(joined)
+            }
             _ => None,
         },
         _ => None,
@@ -284,21 +287,21 @@ fn validation_item(item: &Value) -> String {
     let Some(msg) = item.get("msg").and_then(Value::as_str) else {
         return item.to_json();
     };
-    let loc: Vec<String> = match item.get("loc") {
-        Some(Value::Array(loc)) => loc
-            .iter()
-            .map(|part| match part {
-                Value::String(s) => s.clone(),
-                other => other.to_json(),
-            })
-            .collect(),
-        _ => Vec::new(),
+    let loc = match item.get("loc") {
+        Some(Value::Array(loc)) if !loc.is_empty() => loc,
+        _ => return msg.to_owned(),
     };
-    if loc.is_empty() {
-        msg.to_owned()
-    } else {
-        concat(&[&loc.join("."), ": ", msg])
+    let mut path = String::new();
+    for (index, part) in loc.iter().enumerate() {
+        if index > 0 {
+            path.push('.');
+        }
+        match part {
+            Value::String(s) => path.push_str(s),
+            other => path.push_str(&other.to_json()),
+        }
     }
+    concat(&[&path, ": ", msg])
 }
 
 /// `text` cut to at most [`MAX_DETAIL_BYTES`], the note saying so included.

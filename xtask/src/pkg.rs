@@ -413,18 +413,25 @@ fn package_json() -> String {
       "types": "./index.d.ts",
       "workerd": "./edge.js",
       "edge-light": "./edge.js",
+      "bun": "./index.js",
+      "module-sync": "./index.js",
+      "require": "./index.cjs",
       "default": "./index.js"
     }},
     "./callback": {{
       "types": "./callback.d.ts",
       "workerd": "./callback-edge.js",
       "edge-light": "./callback-edge.js",
+      "bun": "./callback.js",
+      "module-sync": "./callback.js",
+      "require": "./callback.cjs",
       "default": "./callback.js"
     }},
     "./package.json": "./package.json"
   }},
   "files": [
     "*.js",
+    "*.cjs",
     "*.d.ts",
     "{MAIN_WASM}",
     "{PARSER_WASM}",
@@ -432,7 +439,7 @@ fn package_json() -> String {
     "LICENSE-MIT",
     "LICENSE-APACHE"
   ],
-  "sideEffects": ["./index.js", "./edge.js", "./callback.js", "./callback-edge.js"],
+  "sideEffects": ["./index.js", "./edge.js", "./callback.js", "./callback-edge.js", "./index.cjs", "./callback.cjs"],
   "engines": {{ "node": ">=20.16" }},
   "keywords": ["markifact", "oauth", "connect", "wasm", "cloudflare-workers"]
 }}

@@ -16,9 +16,16 @@ export interface OpenAuthLinkOptions {
    * in-app browsers.
    */
   mode?: "popup" | "redirect" | "auto";
-  /** Ends the wait (and closes the popup) with an `aborted` error. */
+  /**
+   * Ends the wait (and closes the popup) with an `aborted` error. Already aborted, the call
+   * rejects at once and leaves a pending flow alone.
+   */
   signal?: { readonly aborted: boolean; addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void };
-  /** The origin of your callback page (default: this page's origin); messages from elsewhere are ignored. */
+  /**
+   * The origin of your callback page (default: this page's origin); messages from elsewhere are
+   * ignored. Read as a URL's origin (`"https://App.example.com/"` is `https://app.example.com`);
+   * one that is not a URL is refused with `invalid_argument` (field `callbackOrigin`).
+   */
   callbackOrigin?: string;
   /**
    * The flow's state, when `link` resolves to a bare URL (a `state` in `link`'s value wins). The
@@ -43,9 +50,10 @@ export interface OpenAuthLinkOptions {
  * A result for another flow (another state, another window, an earlier flow) is ignored, not an
  * error. The promise rejects with `aborted` when the signal aborts, a newer `openAuthLink` call
  * replaces this one, or the popup is closed before a result came (checked twice a second, with
- * two seconds' grace for a last message). A popup that reads closed before a page was ever seen
- * in it is taken for one a COOP cut off with the user still in it: with a state the wait goes on
- * (the result can still come over the channel) until a result or the signal.
+ * two seconds' grace for a last message; at once while it is still blank, waiting for `link`). A
+ * popup on its way to the consent page that reads closed before a page was ever seen in it is
+ * taken for one a COOP cut off with the user still in it: with a state the wait goes on (the
+ * result can still come over the channel) until a result or the signal.
  *
  * In a full-page redirect the promise never settles; the callback page shows the result. The
  * result is what the redirect claims: confirm it with your server (`verifyRedirect`) before
@@ -71,8 +79,9 @@ export interface CompleteAuthRedirectOptions {
  * the address bar (`history.replaceState`), and reports the URL with its state (the `stateParam`
  * query parameter, when it appears exactly once) to the opening page: by `postMessage` to
  * `window.opener` (with `targetOrigin`), and by a same-origin `BroadcastChannel`. Then closes the
- * popup: at once when it has an opener (or the helpers' window name), else once the opening page
- * acknowledges the result over the channel (a popup a COOP cut off); a full-page redirect stays.
+ * popup: at once when it has the helpers' window name, else once the opening page acknowledges
+ * the result over the channel (a popup a COOP cut off); a full-page redirect stays, even in a tab
+ * that has an opener.
  * Returns the result (the state among its `appParams`), or `null` when the URL carries no
  * redirect (a refresh or a back navigation: reported once only).
  */

@@ -27,12 +27,16 @@ let pending = null;
 
 /** Opens the consent page from a click and resolves with the callback page's redirect result. */
 export function openAuthLink(link, options = {}) {
-  const { mode = "auto", signal, callbackOrigin = window.location.origin } = options;
+  const { mode = "auto", signal } = options;
+  // As event.origin spells it: a trailing slash or upper case would never match.
+  const callbackOrigin = safeOrigin(options.callbackOrigin ?? window.location.href);
   if (!["popup", "redirect", "auto"].includes(mode)) {
     return Promise.reject(argumentError("mode", 'one of "popup", "redirect" or "auto"'));
   }
-  pending?.cancel(new MarkifactError("aborted", "a newer openAuthLink call replaced this one"));
+  if (!callbackOrigin) return Promise.reject(argumentError("callbackOrigin", "an origin such as https://app.example.com"));
+  // Checked first: a call that cannot start must not end the pending flow.
   if (signal?.aborted) return Promise.reject(aborted());
+  pending?.cancel(new MarkifactError("aborted", "a newer openAuthLink call replaced this one"));
 
   // The window must open now, inside the click, before anything is awaited.
   const wantsPopup = mode === "popup" || (mode === "auto" && !NO_POPUP_BROWSERS.test(navigator.userAgent));
@@ -44,9 +48,8 @@ export function openAuthLink(link, options = {}) {
   }
 
   return new Promise((resolve, reject) => {
-    const flow = waitForCompletion(callbackOrigin, resolve, reject, popup);
+    const flow = waitForCompletion(callbackOrigin, resolve, reject, popup, signal);
     pending = flow;
-    signal?.addEventListener("abort", () => flow.cancel(aborted()), { once: true });
     Promise.resolve(link)
       .then((value) => {
         if (flow.done) return;
@@ -100,7 +103,8 @@ export function completeAuthRedirect(options = {}) {
       // A cross-origin opener of another origin: the BroadcastChannel below still reaches ours.
     }
   }
-  const closing = close && (opener || window.name === POPUP_NAME);
+  // By its name only: a full-page redirect in a tab that has an opener must not close the tab.
+  const closing = close && window.name === POPUP_NAME;
   if (typeof BroadcastChannel === "function") {
     const channel = new BroadcastChannel(CHANNEL_NAME);
     channel.postMessage(message);
@@ -120,10 +124,9 @@ export function completeAuthRedirect(options = {}) {
 }
 
 /** Listens for the callback page's message once `start` is called; `cancel` and `detach` end the wait. */
-function waitForCompletion(callbackOrigin, resolve, reject, popup) {
+function waitForCompletion(callbackOrigin, resolve, reject, popup, signal) {
   let state; // undefined until the popup is on its way to the consent page; then the state or null
   let channel = null;
-  let timer;
   let seen = false;
   let closedAt = 0;
   const flow = {
@@ -134,7 +137,6 @@ function waitForCompletion(callbackOrigin, resolve, reject, popup) {
         channel = new BroadcastChannel(CHANNEL_NAME);
         channel.onmessage = (event) => complete(event.data, true);
       }
-      timer = setInterval(watch, POLL_MS);
     },
     cancel(error) {
       if (flow.done) return;
@@ -147,6 +149,7 @@ function waitForCompletion(callbackOrigin, resolve, reject, popup) {
       clearInterval(timer);
       window.removeEventListener("message", onWindowMessage);
       channel?.close();
+      signal?.removeEventListener?.("abort", onAbort);
       if (pending === flow) pending = null;
     },
   };
@@ -160,6 +163,8 @@ function waitForCompletion(callbackOrigin, resolve, reject, popup) {
       } catch {
         seen = true; // another origin's page
       }
+    } else if (state === undefined) {
+      flow.cancel(closed()); // still blank, the link not there yet: the user's doing
     } else if (!state || seen) {
       closedAt ||= Date.now();
       if (Date.now() - closedAt >= GRACE_MS) {
@@ -186,7 +191,11 @@ function waitForCompletion(callbackOrigin, resolve, reject, popup) {
     seen = true; // it talks: it was not cut off
     if (event.origin === callbackOrigin) complete(event.data);
   };
+  const onAbort = () => flow.cancel(aborted());
+  signal?.addEventListener("abort", onAbort, { once: true });
   window.addEventListener("message", onWindowMessage);
+  // Watched from the start: a popup closed while the link is still coming ends the wait.
+  const timer = popup && setInterval(watch, POLL_MS);
   return flow;
 }
 

@@ -375,10 +375,12 @@ for (const withState of [false, true]) {
   });
 }
 
-test("the user closes the blank popup before the link arrives: aborted once the link is there (with a state)", async () => {
+test("the user closes the blank popup while the link is still coming: aborted without waiting for the link", async () => {
   const { page, close } = await openApp();
   try {
-    const popup = await startPopup(page, { url: HOLD(), state: newState(), delay: 1_000 });
+    // A server that takes a minute to answer (or never does).
+    const popup = await startPopup(page, { url: HOLD(), state: newState(), delay: 60_000 });
+    await page.waitForTimeout(300);
     await popup.close();
     const { error } = await outcome(page, 5_000);
     assert.equal(error?.code, "aborted");
@@ -533,3 +535,129 @@ for (const dir of ["/so", "/sap"]) {
     }
   });
 }
+
+
+// ------------------------------------------------------------------- options, signals, endings
+//
+// These call openAuthLink with options the app page's own button does not pass: a #custom
+// button, added to the page, calls it with window.__custom ({ link, options }); `options.signal`
+// "aborted" is an aborted AbortSignal, "counting" a signal that counts its listeners
+// (window.__signal.listeners). Outcomes land in window.__customResults, in click order.
+
+async function addCustomButton(page) {
+  await page.evaluate(async () => {
+    const { openAuthLink } = await import("markifact-connect");
+    const button = Object.assign(document.createElement("button"), { id: "custom", type: "button" });
+    document.body.append(button);
+    window.__customResults = [];
+    button.addEventListener("click", () => {
+      const { link, options } = window.__custom;
+      if (options.signal === "aborted") options.signal = AbortSignal.abort();
+      if (options.signal === "counting") {
+        options.signal = window.__signal = {
+          aborted: false,
+          listeners: 0,
+          addEventListener() { this.listeners++; },
+          removeEventListener() { this.listeners--; },
+        };
+      }
+      const index = window.__customResults.push(undefined) - 1;
+      openAuthLink(link, options).then(
+        (result) => (window.__customResults[index] = { result }),
+        (error) => (window.__customResults[index] = { error: { code: error.code, field: error.field, message: error.message } }),
+      );
+    });
+  });
+}
+
+/** Clicks #custom with `custom` ({ link, options }) and returns that call's outcome. */
+async function customOutcome(page, custom, timeout = 8_000) {
+  const index = await page.evaluate((c) => ((window.__custom = c), window.__customResults.length), custom);
+  await page.click("#custom");
+  return page.waitForFunction((i) => window.__customResults[i], index, { timeout }).then((handle) => handle.jsonValue());
+}
+
+test("callbackOrigin is compared as an origin: with a trailing slash or in upper case it still matches; a non-URL is refused", async () => {
+  const { page, close } = await openApp();
+  try {
+    await addCustomButton(page);
+    for (const callbackOrigin of [`${origin()}/`, origin().toUpperCase()]) {
+      const state = newState();
+      const link = { url: callbackUrl(`${SUCCESS}&state=${state}`), state };
+      const popupOpened = page.waitForEvent("popup");
+      const { result, error } = await customOutcome(page, { link, options: { mode: "popup", callbackOrigin } });
+      assert.equal(result?.connectionId, "c1", `callbackOrigin ${callbackOrigin}: ${JSON.stringify(error)}`);
+      await closedSoon(await popupOpened); // (else the next window.open would find it by name, still closing)
+    }
+    const { error } = await customOutcome(page, { link: callbackUrl(SUCCESS), options: { mode: "popup", callbackOrigin: "app.example.com" } });
+    assert.equal(error?.code, "invalid_argument");
+    assert.equal(error.field, "callbackOrigin");
+  } finally {
+    await close();
+  }
+});
+
+test("a full-page redirect in a tab that has an opener: the callback page completes and the tab stays open", async () => {
+  const { page, close } = await openApp();
+  try {
+    // The app's tab was opened by script (window.open without noopener), so it has an opener.
+    const tabOpened = page.waitForEvent("popup");
+    await page.evaluate((url) => window.open(url, "_blank"), `${origin()}/page.html?module=opener`);
+    const tab = await tabOpened;
+    await tab.waitForFunction(() => window.__ready === true);
+    await start(tab, { mode: "redirect", url: callbackUrl(SUCCESS) });
+    await tab.waitForURL(/module=callback/);
+    await tab.waitForFunction(() => window.__ready === true);
+    assert.equal((await tab.evaluate(() => window.__completed)).connectionId, "c1");
+    await page.waitForTimeout(1_000);
+    assert.equal(tab.isClosed(), false, "the callback page closed the user's tab");
+  } finally {
+    await close();
+  }
+});
+
+test("a call with an already-aborted signal rejects at once and leaves the pending flow alone", async () => {
+  const { page, close } = await openApp();
+  try {
+    await addCustomButton(page);
+    const state = newState();
+    const popup = await startPopup(page, { url: HOLD(), state });
+    await popup.waitForURL(/module=none/);
+    const { error } = await customOutcome(page, { link: callbackUrl(SUCCESS), options: { mode: "popup", signal: "aborted" } });
+    assert.equal(error?.code, "aborted");
+    await stillWaiting(page, "the pending flow", 300);
+    assert.equal(popup.isClosed(), false, "the pending flow's popup was closed");
+    await popup.goto(callbackUrl(`${SUCCESS}&state=${state}`));
+    assert.equal((await outcome(page)).result?.connectionId, "c1");
+  } finally {
+    await close();
+  }
+});
+
+test("the signal's abort listener is removed when the flow ends (completed, failed or replaced)", async () => {
+  const { page, close } = await openApp();
+  try {
+    await addCustomButton(page);
+    const listeners = () => page.evaluate(() => window.__signal.listeners);
+    const state = newState();
+    const completing = page.waitForEvent("popup");
+    const completed = await customOutcome(page, { link: { url: callbackUrl(`${SUCCESS}&state=${state}`), state }, options: { mode: "popup", signal: "counting" } });
+    assert.equal(completed.result?.connectionId, "c1");
+    assert.equal(await listeners(), 0, "after completion");
+    await closedSoon(await completing);
+    const failed = await customOutcome(page, { link: "javascript:alert(1)", options: { mode: "popup", signal: "counting" } });
+    assert.equal(failed.error?.code, "invalid_url");
+    assert.equal(await listeners(), 0, "after a failure");
+    // Replaced by a newer flow.
+    const popupOpened = page.waitForEvent("popup");
+    await page.evaluate(() => (window.__custom = { link: `${location.origin}/page.html?module=none`, options: { mode: "popup", signal: "counting" } }));
+    await page.click("#custom");
+    await (await popupOpened).waitForURL(/module=none/);
+    await startPopup(page, { url: HOLD() });
+    const replaced = await page.waitForFunction(() => window.__customResults[2], null, { timeout: 5_000 }).then((h) => h.jsonValue());
+    assert.equal(replaced.error?.code, "aborted");
+    assert.equal(await listeners(), 0, "after being replaced");
+  } finally {
+    await close();
+  }
+});

@@ -175,8 +175,8 @@ const WASM_OPT_FLAGS: &[&str] = &[
 /// measured size plus about 2% (see BENCHMARKS.md); a change that grows an entry past it fails
 /// `cargo xtask test` and must either shrink or raise the budget knowingly.
 const SIZE_BUDGETS: &[(&str, &str, u64)] = &[
-    ("markifact-connect", "index.js", 76_650),
-    ("markifact-connect/callback", "callback.js", 16_900),
+    ("markifact-connect", "index.js", 74_200),
+    ("markifact-connect/callback", "callback.js", 16_950),
 ];
 
 /// Fails when an entry's browser download is over its budget (deterministic: bytes, not time).

@@ -1,5 +1,5 @@
 // The packed tarball under the test runners users run their own code with: a user's test file
-// (consumer/test-runners/) that imports both entries, parses a redirect, validates a redirect URL,
+// (a header below, then consumer/test-runners/body.js) that imports both entries, parses a redirect, validates a redirect URL,
 // checks a MarkifactError's code and, in Node environments, expects the client's coded network
 // error. Vitest (`vitest run`, no config; then `environment: 'jsdom'`) loads the ES modules through
 // Node; Jest with no config (and with `testEnvironment: 'jsdom'`) runs a CommonJS test whose
@@ -9,23 +9,39 @@
 // in tests/js, .work/ included) would pick up a *.test.js.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BIN_DIR, JS_DIR, since } from "./helpers/env.mjs";
 import { consumerWithTarball } from "./helpers/install.mjs";
 import { run } from "./helpers/proc.mjs";
 
-const FIXTURES = path.join(JS_DIR, "consumer", "test-runners");
+const BODY = readFileSync(path.join(JS_DIR, "consumer", "test-runners", "body.js"), "utf8");
 const SPEC = "markifact.spec.js";
+
+// How each user's file begins; the tests that follow are the same (consumer/test-runners/body.js).
+const ESM_IMPORTS = `import { parseRedirect, validateRedirectUrl, MarkifactError, MarkifactClient } from "markifact-connect";
+import * as callback from "markifact-connect/callback";
+`;
+const HEADERS = {
+  vitest: `// A user's Vitest test of code that uses markifact-connect (ES modules, \`import\`).
+import { test, expect } from "vitest";
+${ESM_IMPORTS}`,
+  jest: `// A user's Jest test of code that uses markifact-connect (CommonJS, \`require\`, as Jest runs it by default).
+const { parseRedirect, validateRedirectUrl, MarkifactError, MarkifactClient } = require("markifact-connect");
+const callback = require("markifact-connect/callback");
+`,
+  jestEsm: `// A user's Jest test in Jest's ESM mode (ES modules, \`import\`; Jest's globals).
+${ESM_IMPORTS}`,
+};
 
 const dirs = {};
 
 // The runner and its environment packages as a user has them, in the app's node_modules (linked
 // from tests/js, where they are pinned): the test file imports "vitest", and the runners look up
 // jsdom and jest-environment-jsdom from the app's folder.
-async function app(name, packageJson, fixture, tools) {
+async function app(name, packageJson, header, tools) {
   const dir = await consumerWithTarball(name, packageJson);
-  copyFileSync(path.join(FIXTURES, fixture), path.join(dir, SPEC));
+  writeFileSync(path.join(dir, SPEC), `${header}\n${BODY}`);
   for (const tool of tools) {
     symlinkSync(path.join(JS_DIR, "node_modules", tool), path.join(dir, "node_modules", tool), "dir");
   }
@@ -34,10 +50,10 @@ async function app(name, packageJson, fixture, tools) {
 
 before(async () => {
   const start = performance.now();
-  dirs.vitest = await app("test-runners-vitest", {}, "markifact.spec.mjs", ["vitest", "jsdom"]);
+  dirs.vitest = await app("test-runners-vitest", {}, HEADERS.vitest, ["vitest", "jsdom"]);
   // Jest's default: CommonJS tests (no "type": "module"), node_modules left untransformed.
-  dirs.jest = await app("test-runners-jest", { type: "commonjs" }, "markifact.spec.cjs", ["jest", "jest-environment-jsdom"]);
-  dirs.jestEsm = await app("test-runners-jest-esm", {}, "markifact.spec.jest-esm.mjs", ["jest", "jest-environment-jsdom"]);
+  dirs.jest = await app("test-runners-jest", { type: "commonjs" }, HEADERS.jest, ["jest", "jest-environment-jsdom"]);
+  dirs.jestEsm = await app("test-runners-jest-esm", {}, HEADERS.jestEsm, ["jest", "jest-environment-jsdom"]);
   console.log(`# test runners: three installs in ${since(start)} ms`);
 }, { timeout: 180_000 });
 

@@ -1,8 +1,7 @@
-// A user's Jest test in Jest's ESM mode (ES modules, `import`; Jest's globals).
-// MARKIFACT_ENV says which environment the runner was configured for: "node" or "jsdom".
-import { parseRedirect, validateRedirectUrl, MarkifactError, MarkifactClient } from "markifact-connect";
-import * as callback from "markifact-connect/callback";
-
+// The tests of a user's test file, the same under every runner: tests/js/test-runners.test.mjs
+// writes markifact.spec.js from one of its headers (Vitest's imports, Jest's require() or Jest's
+// ESM imports) and this body. MARKIFACT_ENV says which environment the runner was configured
+// for: "node" or "jsdom".
 const jsdom = process.env.MARKIFACT_ENV === "jsdom";
 
 test("runs in the configured environment", () => {
